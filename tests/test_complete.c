@@ -1,0 +1,527 @@
+/* Tests for complete: context detection at the cursor and the items built
+ * from a real workspace (scanned from a temp dir), with textEdit ranges in
+ * the negotiated encoding. A cursor is written "<|>" in the test texts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "planls/complete.h"
+#include "planls/util.h"
+
+#define PF ".engineering/artifacts/planning/2026-03-02-demo"
+#define PB ".engineering/artifacts/planning/2026-01-10-base"
+#define CURSOR "<|>"
+
+static char root[256];
+static uv_loop_t loop;
+static log_t lg;
+static config_t cfg;
+static server_t *srv;
+
+static void put(const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    for (char *p = path + strlen(root) + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "%s", path);
+    fwrite(text, 1, strlen(text), f);
+    fclose(f);
+}
+
+static void on_done(void *ud, size_t nf, size_t nd, double ms)
+{
+    *(int *)ud = 1;
+}
+
+static void setup(void)
+{
+    snprintf(root, sizeof(root), "/tmp/planls-complete-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+    put(PF "/START-HERE.md", "# Demo - March 2026\n\n**Created:** 2026-03-02\n**Status:** In Progress\n\n"
+                             "## Priority Order\n\n1. \xF0\x9F\x94\xB4 **HIGH:** Phase 3 - Observability\n");
+    put(PF "/README.md", "# Demo\n\n**Created:** 2026-03-02\n**Status:** In Progress\n");
+    put(PF "/01-CONTEXT-ANALYSIS.md", "# Context Analysis\n\n## Slow Queries\n\nSome.\n\n## Key Findings\n\nMore.\n");
+    put(PF "/03-observability-plan.md",
+        "# Phase 3: Observability\n\n**Date:** 2026-03-02\n**Priority:** HIGH (first)\n"
+        "**Status:** In Progress\n**Estimated Effort:** 3-5h agentic + 1h review\n\n## Overview\n\nMetrics.\n");
+    put(PF "/04-result-types-plan.md",
+        "# Phase 4: Result Types\n\n**Date:** 2026-03-02\n**Priority:** MEDIUM (second)\n"
+        "**Status:** Ready for Implementation\n\n## Overview\n\nTypes.\n");
+    put(PB "/START-HERE.md", "# Base\n\n**Created:** 2026-01-10\n**Status:** Complete\n");
+    put(PB "/02-logging-plan.md", "# Phase 2: Logging\n\n**Priority:** HIGH\n");
+    uv_loop_init(&loop);
+    log_init(&lg, LOG_ERROR);
+    lg.to_stderr = false;
+    config_init(&cfg);
+    srv = xcalloc(1, sizeof(*srv));
+    srv->loop = &loop;
+    srv->ws = ws_new(&loop, root, &cfg, &lg);
+    srv->enc = TEXT_ENC_UTF16;
+    int done = 0;
+    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(done, 1);
+}
+
+static void teardown(void)
+{
+    ws_free(srv->ws);
+    free(srv);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    cr_assert_eq(system(cmd), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    config_free(&cfg);
+}
+
+TestSuite(complete, .init = setup, .fini = teardown);
+
+/* Open rel (relative to root) with text whose cursor is marked "<|>";
+ * *offset receives the cursor's byte offset. */
+static ws_doc_t *open_at(const char *rel, const char *marked, size_t *offset)
+{
+    const char *c = strstr(marked, CURSOR);
+    cr_assert_not_null(c, "no cursor in %s", marked);
+    size_t at = (size_t)(c - marked);
+    char *text = xasprintf("%.*s%s", (int)at, marked, c + strlen(CURSOR));
+    char *path = xasprintf("%s/%s", root, rel);
+    ws_doc_t *d = ws_open(srv->ws, path, text, strlen(text), 1);
+    free(path);
+    free(text);
+    *offset = at;
+    return d;
+}
+
+static complete_kind_t ctx_of(const char *rel, const char *marked, complete_ctx_t *cx)
+{
+    size_t off;
+    ws_doc_t *d = open_at(rel, marked, &off);
+    return complete_context(d, off, cx);
+}
+
+static json_t *complete_marked(const char *rel, const char *marked)
+{
+    size_t off;
+    ws_doc_t *d = open_at(rel, marked, &off);
+    return complete_at(srv, d, off);
+}
+
+static json_t *item(json_t *list, const char *label)
+{
+    json_t *items = json_object_get(list, "items");
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        if (strcmp(json_string_value(json_object_get(it, "label")), label) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+static size_t n_items(json_t *list)
+{
+    return json_array_size(json_object_get(list, "items"));
+}
+
+static const char *str_at(json_t *obj, const char *path)
+{
+    json_t *v = rpc_get(obj, path);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static long long int_at(json_t *obj, const char *path)
+{
+    json_t *v = rpc_get(obj, path);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static void assert_edit(json_t *it, int line, int sc, int ec, const char *text)
+{
+    cr_assert_not_null(it);
+    cr_assert_eq(int_at(it, "textEdit.range.start.line"), line);
+    cr_assert_eq(int_at(it, "textEdit.range.start.character"), sc);
+    cr_assert_eq(int_at(it, "textEdit.range.end.line"), line);
+    cr_assert_eq(int_at(it, "textEdit.range.end.character"), ec);
+    cr_assert_str_eq(str_at(it, "textEdit.newText"), text);
+}
+
+/* ---- context detection ---- */
+
+Test(complete, link_target_context)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "See [x](03-ob<|>", &cx), COMPLETE_LINK_TARGET);
+    cr_assert_eq(cx.start, 8);
+    cr_assert_eq(cx.end, 13);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "See [x](<<|>", &cx), COMPLETE_LINK_TARGET);
+    cr_assert_eq(cx.start, 9);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "![img](<|>", &cx), COMPLETE_LINK_TARGET);
+    cr_assert_eq(cx.start, 7);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, anchor_context)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "[x](01-CONTEXT-ANALYSIS.md#sl<|>", &cx), COMPLETE_ANCHOR);
+    cr_assert_str_eq(cx.path, "01-CONTEXT-ANALYSIS.md");
+    cr_assert_eq(cx.start, 27);
+    cr_assert_eq(cx.end, 29);
+    complete_ctx_free(&cx);
+    cr_assert_null(cx.path);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "[x](#<|>", &cx), COMPLETE_ANCHOR);
+    cr_assert_str_eq(cx.path, "");
+    cr_assert_eq(cx.start, 5);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, no_context)
+{
+    complete_ctx_t cx;
+    static const char *const texts[] = {
+        "[x](https://exa<|>",   /* a URI scheme */
+        "[x](a.md#b#<|>",       /* two anchors */
+        "[x](a.md) and <|>",    /* the link is closed */
+        "(<|>",                 /* no "]" */
+        "Rephase 3<|>",         /* not a whole word */
+        "Phase<|>",             /* no blank after Phase */
+        "phase 3<|>",           /* lower case */
+        "### <|>",              /* only H2 sections */
+        "## Ov<|>erview",       /* the line is not empty after the cursor */
+        "**Prioritize:** <|>",  /* another key */
+        "**Priority:** HIGH (be<|>", /* typing the reason */
+        "plain text<|>",
+        "",
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(texts); i++) {
+        const char *t = texts[i][0] ? texts[i] : CURSOR;
+        cr_assert_eq(ctx_of(PF "/NOTES.md", t, &cx), COMPLETE_NONE, "%s", t);
+        complete_ctx_free(&cx);
+    }
+}
+
+Test(complete, phase_context)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "Done before Phase 1<|>", &cx), COMPLETE_PHASE);
+    cr_assert_eq(cx.start, 12);
+    cr_assert_eq(cx.end, 19);
+    cr_assert_not(cx.in_link_label);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "- **Phase <|>", &cx), COMPLETE_PHASE);
+    cr_assert_eq(cx.start, 4);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "see [Phase <|>", &cx), COMPLETE_PHASE);
+    cr_assert(cx.in_link_label);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "[a](b.md) Phase <|>", &cx), COMPLETE_PHASE);
+    cr_assert_not(cx.in_link_label);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, nothing_inside_code)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "Use `Phase <|>` here", &cx), COMPLETE_NONE);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "```\nPhase <|>\n```\n", &cx), COMPLETE_NONE);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "    [x](<|>\n", &cx), COMPLETE_NONE);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "```\n## <|>\n```\n", &cx), COMPLETE_NONE);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "text\n\n```\nPhase <|>", &cx), COMPLETE_NONE);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, field_contexts)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "**Priority:** HI<|>", &cx), COMPLETE_PRIORITY);
+    cr_assert_eq(cx.start, 14);
+    cr_assert_not(cx.lead_space);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "**Priority:**<|>", &cx), COMPLETE_PRIORITY);
+    cr_assert_eq(cx.start, 13);
+    cr_assert(cx.lead_space);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "- **Status:** In<|>", &cx), COMPLETE_STATUS);
+    cr_assert_eq(cx.start, 14);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "> 1. **estimated effort:** 3-<|>", &cx), COMPLETE_EFFORT);
+    cr_assert_eq(cx.start, 27);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, section_context)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "# T\n\n## <|>\n", &cx), COMPLETE_SECTION);
+    cr_assert_eq(cx.start, 8);
+    cr_assert_eq(cx.end, 8);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "# T\n\n  ##  Ov<|>  \n", &cx), COMPLETE_SECTION);
+    cr_assert_eq(cx.start, 11);
+    cr_assert_eq(cx.end, 13);
+    complete_ctx_free(&cx);
+}
+
+Test(complete, offset_past_the_end_is_clamped)
+{
+    ws_doc_t *d;
+    size_t off;
+    d = open_at(PF "/NOTES.md", "Phase <|>", &off);
+    complete_ctx_t cx;
+    cr_assert_eq(complete_context(d, 1000000, &cx), COMPLETE_PHASE);
+    cr_assert_eq(cx.end, 6);
+    complete_ctx_free(&cx);
+}
+
+/* ---- items ---- */
+
+Test(complete, link_targets_of_the_folder_then_other_folders)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "See [x](<|>");
+    cr_assert(json_is_object(r));
+    cr_assert(json_is_false(json_object_get(r, "isIncomplete")));
+    json_t *plan = item(r, "03-observability-plan.md");
+    assert_edit(plan, 0, 8, 8, "03-observability-plan.md");
+    cr_assert_eq(int_at(plan, "kind"), 17);
+    cr_assert_str_eq(str_at(plan, "detail"), "Phase 3: Observability");
+    cr_assert_str_eq(str_at(plan, "documentation"),
+                     "Priority: HIGH (first) \xC2\xB7 Status: In Progress \xC2\xB7 "
+                     "Effort: 3-5h agentic + 1h review \xC2\xB7 Date: 2026-03-02");
+    cr_assert_not_null(item(r, "START-HERE.md"));
+    cr_assert_null(item(r, "NOTES.md"), "the document itself is not offered");
+    json_t *other = item(r, "../2026-01-10-base/02-logging-plan.md");
+    assert_edit(other, 0, 8, 8, "../2026-01-10-base/02-logging-plan.md");
+    cr_assert_str_eq(str_at(other, "detail"), "Phase 2: Logging");
+    /* The folder's own documents sort first. */
+    cr_assert_lt(strcmp(str_at(plan, "sortText"), str_at(other, "sortText")), 0);
+    cr_assert_eq(n_items(r), 7);
+    json_decref(r);
+}
+
+Test(complete, link_target_range_after_an_emoji_in_utf16_and_utf8)
+{
+    /* "| 🔭 [x](03-ob": the emoji is 2 UTF-16 units, 4 bytes. */
+    json_t *r = complete_marked(PF "/NOTES.md", "intro\r\n| \xF0\x9F\x94\xAD [x](03-ob<|>");
+    assert_edit(item(r, "03-observability-plan.md"), 1, 9, 14, "03-observability-plan.md");
+    json_decref(r);
+    srv->enc = TEXT_ENC_UTF8;
+    r = complete_marked(PF "/NOTES.md", "intro\r\n| \xF0\x9F\x94\xAD [x](03-ob<|>");
+    assert_edit(item(r, "03-observability-plan.md"), 1, 11, 16, "03-observability-plan.md");
+    json_decref(r);
+    srv->enc = TEXT_ENC_UTF32;
+    r = complete_marked(PF "/NOTES.md", "intro\r\n| \xF0\x9F\x94\xAD [x](03-ob<|>");
+    assert_edit(item(r, "03-observability-plan.md"), 1, 8, 13, "03-observability-plan.md");
+    json_decref(r);
+}
+
+Test(complete, anchors_of_the_target_and_of_this_document)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "[x](01-CONTEXT-ANALYSIS.md#<|>");
+    cr_assert_eq(n_items(r), 3);
+    json_t *it = item(r, "slow-queries");
+    assert_edit(it, 0, 27, 27, "slow-queries");
+    cr_assert_str_eq(str_at(it, "detail"), "Slow Queries");
+    cr_assert_not_null(item(r, "context-analysis"));
+    cr_assert_not_null(item(r, "key-findings"));
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "# Notes\n\n## Open Questions\n\n[x](#op<|>");
+    cr_assert_eq(n_items(r), 2);
+    assert_edit(item(r, "open-questions"), 4, 5, 7, "open-questions");
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "[x](no-such-file.md#<|>");
+    cr_assert(json_is_null(r));
+    json_decref(r);
+}
+
+Test(complete, anchors_in_another_folder)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "[x](../2026-01-10-base/02-logging-plan.md#<|>");
+    cr_assert_eq(n_items(r), 1);
+    cr_assert_not_null(item(r, "phase-2-logging"));
+    json_decref(r);
+}
+
+Test(complete, phases_plain_and_as_links)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "Needs Phase 3<|>");
+    cr_assert_eq(n_items(r), 4);
+    json_t *p3 = item(r, "Phase 3");
+    assert_edit(p3, 0, 6, 13, "Phase 3");
+    cr_assert_str_eq(str_at(p3, "detail"), "Observability");
+    json_t *l3 = item(r, "[Phase 3: Observability](03-observability-plan.md)");
+    assert_edit(l3, 0, 6, 13, "[Phase 3: Observability](03-observability-plan.md)");
+    cr_assert_str_eq(str_at(l3, "filterText"), "Phase 3: Observability");
+    cr_assert_not_null(item(r, "Phase 4"));
+    cr_assert_not_null(item(r, "[Phase 4: Result Types](04-result-types-plan.md)"));
+    cr_assert_lt(strcmp(str_at(p3, "sortText"), str_at(l3, "sortText")), 0);
+    cr_assert_lt(strcmp(str_at(l3, "sortText"), str_at(item(r, "Phase 4"), "sortText")), 0);
+    json_decref(r);
+}
+
+Test(complete, phases_inside_a_link_label_are_plain)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "[Phase <|>");
+    cr_assert_eq(n_items(r), 2);
+    cr_assert_not_null(item(r, "Phase 3"));
+    cr_assert_not_null(item(r, "Phase 4"));
+    json_decref(r);
+}
+
+Test(complete, label_details_when_supported)
+{
+    srv->caps.completion_label_details = true;
+    json_t *r = complete_marked(PF "/NOTES.md", "Phase <|>");
+    cr_assert_str_eq(str_at(item(r, "Phase 4"), "labelDetails.description"), "Result Types");
+    json_decref(r);
+}
+
+Test(complete, no_phase_outside_a_planning_folder)
+{
+    json_t *r = complete_marked("notes/free.md", "Phase <|>");
+    cr_assert(json_is_null(r));
+    json_decref(r);
+}
+
+Test(complete, priorities_plain_and_emoji)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "**Priority:** <|>");
+    cr_assert_eq(n_items(r), 3);
+    assert_edit(item(r, "HIGH"), 0, 14, 14, "HIGH");
+    cr_assert_not_null(item(r, "MEDIUM"));
+    cr_assert_not_null(item(r, "LOW"));
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "1. \xF0\x9F\x9F\xA0 **MEDIUM:** Phase 4\n\n**Priority:**<|>");
+    cr_assert_eq(n_items(r), 6);
+    assert_edit(item(r, "\xF0\x9F\x94\xB4 HIGH"), 2, 13, 13, " \xF0\x9F\x94\xB4 HIGH");
+    assert_edit(item(r, "LOW"), 2, 13, 13, " LOW");
+    json_decref(r);
+}
+
+Test(complete, statuses_by_document_kind)
+{
+    json_t *r = complete_marked(PF "/05-new-plan.md", "# Phase 5: New\n\n**Status:** In<|>");
+    cr_assert_eq(n_items(r), 3);
+    assert_edit(item(r, "In Progress"), 2, 12, 14, "In Progress");
+    cr_assert_not_null(item(r, "Ready for Implementation"));
+    cr_assert_not_null(item(r, "Complete"));
+    json_decref(r);
+
+    r = complete_marked(PF "/START-HERE.md", "# Demo\n\n**Status:** <|>");
+    cr_assert_eq(n_items(r), 3);
+    cr_assert_not_null(item(r, "Ready for Review"));
+    cr_assert_null(item(r, "Ready for Implementation"));
+    json_decref(r);
+
+    r = complete_marked(PF "/README.md", "# Demo\n\n**Status:** <|>");
+    cr_assert_not_null(item(r, "Ready for Implementation"));
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "**Status:** <|>");
+    cr_assert(json_is_null(r), "no statuses are defined for other documents");
+    json_decref(r);
+}
+
+Test(complete, effort_snippet_and_plain_text)
+{
+    srv->caps.snippets = true;
+    json_t *r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** <|>");
+    cr_assert_eq(n_items(r), 1);
+    json_t *it = item(r, "X-Yh agentic + Zh review");
+    assert_edit(it, 0, 22, 22, "${1:X}-${2:Y}h agentic + ${3:Z}h review");
+    cr_assert_eq(int_at(it, "insertTextFormat"), 2);
+    cr_assert_eq(int_at(it, "kind"), 15);
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** 2.5-<|>");
+    assert_edit(item(r, "2.5-Yh agentic + Zh review"), 0, 22, 26,
+                "2.5-${1:Y}h agentic + ${2:Z}h review");
+    json_decref(r);
+
+    srv->caps.snippets = false;
+    r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** <|>");
+    it = item(r, "X-Yh agentic + Zh review");
+    assert_edit(it, 0, 22, 22, "X-Yh agentic + Zh review");
+    cr_assert_eq(int_at(it, "insertTextFormat"), 1);
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** 3-5<|>");
+    assert_edit(item(r, "3-5h agentic + Zh review"), 0, 22, 25, "3-5h agentic + Zh review");
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** 3-5h ag<|>");
+    cr_assert(json_is_null(r));
+    json_decref(r);
+}
+
+Test(complete, missing_template_sections_in_order)
+{
+    json_t *r = complete_marked(PF "/05-new-plan.md",
+                                "# Phase 5: New\n\n## Overview\n\nx\n\n## Scope\n\n## <|>\n");
+    cr_assert_eq(n_items(r), 4);
+    json_t *ctx = item(r, "Context from Analysis");
+    assert_edit(ctx, 8, 3, 3, "Context from Analysis");
+    cr_assert_str_eq(str_at(ctx, "detail"), "template section");
+    cr_assert_str_eq(str_at(item(r, "Dependencies"), "detail"), "required section");
+    cr_assert_not_null(item(r, "Success Criteria"));
+    cr_assert_not_null(item(r, "Implementation"));
+    cr_assert_null(item(r, "Overview"));
+    cr_assert_lt(strcmp(str_at(ctx, "sortText"), str_at(item(r, "Implementation"), "sortText")),
+                 0);
+    json_decref(r);
+}
+
+Test(complete, sections_take_the_emoji_style_of_the_document)
+{
+    json_t *r = complete_marked(PF "/README.md",
+                                "# Demo\n\n## \xF0\x9F\x93\x8B Overview\n\n## Wh<|>\n");
+    json_t *it = item(r, "What's Inside");
+    assert_edit(it, 4, 3, 5, "\xF0\x9F\x93\x9A What's Inside");
+    cr_assert_str_eq(str_at(it, "filterText"), "What's Inside");
+    cr_assert_null(item(r, "Overview"));
+    json_decref(r);
+
+    r = complete_marked(PF "/NOTES.md", "## <|>\n");
+    cr_assert(json_is_null(r), "other documents have no template");
+    json_decref(r);
+}
+
+Test(complete, empty_document_and_code_give_null)
+{
+    json_t *r = complete_marked(PF "/NOTES.md", "<|>");
+    cr_assert(json_is_null(r));
+    json_decref(r);
+    r = complete_marked(PF "/NOTES.md", "text `Phase <|>` more");
+    cr_assert(json_is_null(r));
+    json_decref(r);
+}
+
+Test(complete, invalid_utf8_and_nul_bytes_do_not_break_items)
+{
+    char text[] = "# \xFF\xFE title\n\n## A\x01x\n\n[x](#<|>";
+    json_t *r = complete_marked(PF "/NOTES.md", text);
+    cr_assert(json_is_object(r));
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r, "items"), i, it) {
+        cr_assert(json_is_string(json_object_get(it, "label")));
+    }
+    json_decref(r);
+}

@@ -1,0 +1,585 @@
+/* Tests for the libuv transport on real pipes, sockets and files: messages
+ * in and out byte for byte, EOF, a vanished reader (EPIPE, no SIGPIPE), an
+ * 8 MB message to a slow reader, regular files on either side. */
+#define _XOPEN_SOURCE 700 /* posix_openpt */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "planls/buf.h"
+#include "planls/framer.h"
+#include "planls/log.h"
+#include "planls/transport.h"
+
+/* Every test has a timeout: a transport bug shows as a failure, not a hang. */
+#define MAX_MSGS 32
+
+typedef struct ctx {
+    uv_loop_t loop;
+    transport_t *t;
+    log_t log;
+    char *msgs[MAX_MSGS];
+    size_t lens[MAX_MSGS];
+    size_t n_msg;
+    int n_batch;
+    int n_close;
+    int close_status;
+    bool echo;           /* on_msg sends the body back */
+    bool close_on_batch; /* on_batch closes the transport */
+    bool forward_logs;   /* the log sink sends every message to the client */
+    int n_warn, n_error;
+    char last_warn[512], last_error[512];
+} ctx_t;
+
+static void on_msg(void *ud, const char *body, size_t len)
+{
+    ctx_t *c = ud;
+    cr_assert_lt(c->n_msg, MAX_MSGS);
+    char *copy = malloc(len + 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    c->msgs[c->n_msg] = copy;
+    c->lens[c->n_msg++] = len;
+    if (c->echo)
+        transport_send(c->t, body, len);
+}
+
+static void on_batch(void *ud)
+{
+    ctx_t *c = ud;
+    c->n_batch++;
+    if (c->close_on_batch)
+        transport_close(c->t);
+}
+
+static void on_close(void *ud, int status)
+{
+    ctx_t *c = ud;
+    c->n_close++;
+    c->close_status = status;
+    transport_close(c->t);
+}
+
+static void sink(void *ud, log_level_t level, const char *msg)
+{
+    ctx_t *c = ud;
+    if (c->forward_logs && c->t)
+        transport_send(c->t, msg, strlen(msg)); /* as window/logMessage would */
+    if (level == LOG_WARN) {
+        c->n_warn++;
+        snprintf(c->last_warn, sizeof(c->last_warn), "%s", msg);
+    } else if (level == LOG_ERROR) {
+        c->n_error++;
+        snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
+    }
+}
+
+static void ctx_init(ctx_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    cr_assert_eq(uv_loop_init(&c->loop), 0);
+    log_init(&c->log, LOG_DEBUG);
+    c->log.to_stderr = false;
+    c->log.sink = sink;
+    c->log.sink_ud = c;
+}
+
+static void ctx_open(ctx_t *c, int in_fd, int out_fd)
+{
+    c->t = transport_new(&c->loop, in_fd, out_fd, 16u * 1024 * 1024, on_msg, on_batch, on_close,
+                         c, &c->log);
+    cr_assert_not_null(c->t, "transport_new failed: %s", c->last_error);
+}
+
+/* Run the loop to the end, free the transport, and check nothing is left. */
+static void ctx_finish(ctx_t *c)
+{
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    transport_free(c->t);
+    c->t = NULL;
+    cr_assert_eq(uv_loop_close(&c->loop), 0, "handles left open");
+}
+
+static void ctx_free_msgs(ctx_t *c)
+{
+    for (size_t i = 0; i < c->n_msg; i++)
+        free(c->msgs[i]);
+    c->n_msg = 0;
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        cr_assert_gt(n, 0, "write: %s", strerror(errno));
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Read until EOF (the writer side must be closed eventually). */
+static char *read_to_eof(int fd, size_t *len)
+{
+    buf_t b = BUF_INIT;
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        cr_assert_geq(n, 0, "read: %s", strerror(errno));
+        if (n == 0)
+            break;
+        buf_append(&b, chunk, (size_t)n);
+    }
+    return buf_detach(&b, len);
+}
+
+static void set_blocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    cr_assert_geq(fl, 0);
+    cr_assert_eq(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), 0);
+}
+
+static const char INPUT[] = "Content-Length: 17\r\n\r\n{\"jsonrpc\":\"2.0\"}"
+                            "Content-Length: x\r\n\r\n{}"
+                            "content-length: 2\r\n\r\n[]"
+                            "Content-Length: 0\r\n\r\n";
+
+static void check_input_msgs(const ctx_t *c)
+{
+    cr_assert_eq(c->n_msg, 3);
+    cr_assert_str_eq(c->msgs[0], "{\"jsonrpc\":\"2.0\"}");
+    cr_assert_str_eq(c->msgs[1], "[]");
+    cr_assert_eq(c->lens[2], 0);
+    cr_assert_eq(c->n_warn, 1);
+    cr_assert_str_eq(c->last_warn, "bad input from the client skipped: "
+                                   "invalid Content-Length value 'x'");
+}
+
+Test(transport, messages_in_then_eof, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    write_all(in[1], INPUT, sizeof(INPUT) - 1);
+    close(in[1]);
+    ctx_open(&c, in[0], out[1]);
+    ctx_finish(&c);
+    check_input_msgs(&c);
+    cr_assert_geq(c.n_batch, 1);
+    cr_assert_eq(c.n_close, 1);
+    cr_assert_eq(c.close_status, 0);
+    cr_assert_eq(c.n_error, 0);
+    ctx_free_msgs(&c);
+    close(in[0]);
+    close(out[0]);
+    close(out[1]);
+}
+
+Test(transport, messages_out_flushed_on_close, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    ctx_open(&c, in[0], out[1]);
+    close(out[1]);
+    transport_send(c.t, "{\"a\":1}", 7);
+    transport_send(c.t, "", 0);
+    transport_send(c.t, "{\"b\":\"\xc3\xa9\"}", 10);
+    cr_assert_eq(transport_pending(c.t), 28 + 21 + 32, "pending %zu", transport_pending(c.t));
+    transport_close(c.t);
+    transport_close(c.t); /* twice is fine */
+    transport_send(c.t, "dropped", 7);
+    ctx_finish(&c);
+    size_t len = 0;
+    char *got = read_to_eof(out[0], &len);
+    static const char want[] = "Content-Length: 7\r\n\r\n{\"a\":1}"
+                               "Content-Length: 0\r\n\r\n"
+                               "Content-Length: 10\r\n\r\n{\"b\":\"\xc3\xa9\"}";
+    cr_assert_eq(len, sizeof(want) - 1, "got %zu bytes: %s", len, got);
+    cr_assert_eq(memcmp(got, want, len), 0);
+    cr_assert_eq(c.n_close, 0, "a close by the owner is not reported");
+    cr_assert_eq(c.n_msg, 0);
+    free(got);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+}
+
+/* Requests in, echoed answers out, through one socket used both ways. */
+Test(transport, same_socket_both_ways, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    c.echo = true;
+    c.close_on_batch = true;
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    static const char req[] = "Content-Length: 5\r\n\r\nhelloContent-Length: 3\r\n\r\nbye";
+    write_all(sv[1], req, sizeof(req) - 1);
+    ctx_open(&c, sv[0], sv[0]);
+    close(sv[0]);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_msg, 2);
+    cr_assert_eq(c.n_batch, 1);
+    ctx_free_msgs(&c);
+    shutdown(sv[1], SHUT_WR);
+    size_t len = 0;
+    char *got = read_to_eof(sv[1], &len);
+    cr_assert_eq(len, sizeof(req) - 1);
+    cr_assert_eq(memcmp(got, req, len), 0);
+    free(got);
+    close(sv[1]);
+}
+
+/* A terminal on both sides (raw mode, so the tty passes bytes unchanged). */
+Test(transport, tty_both_ways, .timeout = 60)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    cr_assert_geq(slave, 0);
+    struct termios tio;
+    cr_assert_eq(tcgetattr(slave, &tio), 0);
+    cfmakeraw(&tio);
+    cr_assert_eq(tcsetattr(slave, TCSANOW, &tio), 0);
+    cr_assert_eq(uv_guess_handle(slave), UV_TTY);
+
+    ctx_t c;
+    ctx_init(&c);
+    c.echo = true;
+    c.close_on_batch = true;
+    static const char req[] = "Content-Length: 7\r\n\r\n{\"t\":1}";
+    write_all(master, req, sizeof(req) - 1);
+    ctx_open(&c, slave, slave);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_msg, 1);
+    cr_assert_str_eq(c.msgs[0], "{\"t\":1}");
+    ctx_free_msgs(&c);
+    char got[sizeof(req)];
+    size_t have = 0;
+    while (have < sizeof(req) - 1) {
+        ssize_t n = read(master, got + have, sizeof(req) - 1 - have);
+        cr_assert_gt(n, 0);
+        have += (size_t)n;
+    }
+    cr_assert_eq(memcmp(got, req, sizeof(req) - 1), 0);
+    close(slave);
+    close(master);
+}
+
+static void check_epipe(int in_fd, int out_fd)
+{
+    ctx_t c;
+    ctx_init(&c);
+    ctx_open(&c, in_fd, out_fd);
+    c.forward_logs = true;
+    transport_send(c.t, "{\"lost\":true}", 13);
+    transport_send(c.t, "{\"lost\":2}", 10);
+    uv_run(&c.loop, UV_RUN_DEFAULT);
+    cr_assert_eq(c.n_close, 1);
+    cr_assert_eq(c.close_status, UV_EPIPE, "status %d (%s)", c.close_status,
+                 uv_err_name(c.close_status));
+    cr_assert_eq(c.n_error, 1, "logged once");
+    cr_assert_str_eq(c.last_error, "writing to the client failed: broken pipe; output stopped");
+    cr_assert_eq(transport_pending(c.t), 0);
+    transport_send(c.t, "{}", 2);
+    cr_assert_eq(transport_pending(c.t), 0);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_close, 1);
+}
+
+Test(transport, peer_closed_pipe_gives_epipe, .timeout = 60)
+{
+    /* main() ignores SIGPIPE; the transport relies on it. */
+    signal(SIGPIPE, SIG_IGN);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    close(out[0]);
+    check_epipe(in[0], out[1]);
+    close(in[0]);
+    close(in[1]);
+    close(out[1]);
+}
+
+Test(transport, peer_closed_socket_gives_epipe, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int in[2], sv[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    close(sv[1]);
+    check_epipe(in[0], sv[0]);
+    close(in[0]);
+    close(in[1]);
+    close(sv[0]);
+}
+
+/* A unix socket closed with unread data resets the connection: the read
+ * side reports ECONNRESET. */
+Test(transport, peer_reset_ends_input, .timeout = 60)
+{
+    signal(SIGPIPE, SIG_IGN);
+    ctx_t c;
+    ctx_init(&c);
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ctx_open(&c, sv[0], sv[0]);
+    close(sv[0]);
+    transport_send(c.t, "{\"unread\":1}", 12);
+    uv_run(&c.loop, UV_RUN_NOWAIT);
+    cr_assert_eq(transport_pending(c.t), 0);
+    close(sv[1]);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_close, 1);
+    cr_assert_eq(c.close_status, UV_ECONNRESET, "status %s", uv_err_name(c.close_status));
+    cr_assert_eq(c.n_error, 1);
+    cr_assert_str_eq(c.last_error, "reading from the client failed: connection reset by peer");
+}
+
+typedef struct slow_reader {
+    int fd;
+    buf_t got;
+} slow_reader_t;
+
+/* Reads 4 KiB at a time and pauses now and then: a client slower than us. */
+static void *slow_read(void *arg)
+{
+    slow_reader_t *r = arg;
+    char chunk[4096];
+    int reads = 0;
+    for (;;) {
+        ssize_t n = read(r->fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        buf_append(&r->got, chunk, (size_t)n);
+        if (++reads % 64 == 0)
+            usleep(2000);
+    }
+    return NULL;
+}
+
+typedef struct drain_watch {
+    ctx_t *c;
+    size_t max_pending;
+} drain_watch_t;
+
+static void on_drain_tick(uv_timer_t *timer)
+{
+    drain_watch_t *w = timer->data;
+    size_t p = transport_pending(w->c->t);
+    if (p > w->max_pending)
+        w->max_pending = p;
+    if (p == 0) {
+        transport_close(w->c->t);
+        uv_close((uv_handle_t *)timer, NULL);
+    }
+}
+
+Test(transport, large_message_to_slow_reader, .timeout = 60)
+{
+    const size_t n = 8u * 1024 * 1024;
+    ctx_t c;
+    ctx_init(&c);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, out), 0);
+    ctx_open(&c, in[0], out[0]);
+    close(out[0]);
+    set_blocking(out[1]);
+    slow_reader_t reader = {out[1], BUF_INIT};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, slow_read, &reader), 0);
+
+    char *body = malloc(n);
+    cr_assert_not_null(body);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)('a' + i % 26);
+    transport_send(c.t, body, n);
+    size_t framed = n + strlen("Content-Length: 8388608\r\n\r\n");
+    cr_assert_eq(transport_pending(c.t), framed);
+
+    uv_timer_t timer;
+    drain_watch_t w = {&c, 0};
+    uv_timer_init(&c.loop, &timer);
+    timer.data = &w;
+    uv_timer_start(&timer, on_drain_tick, 1, 1);
+    ctx_finish(&c);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    cr_assert_gt(w.max_pending, 0, "the write did not complete at once");
+    cr_assert_eq(c.n_close, 0);
+    cr_assert_eq(c.n_error, 0);
+
+    framer_t f;
+    framer_init(&f, n);
+    framer_feed(&f, reader.got.data, reader.got.len);
+    const char *got = NULL;
+    size_t len = 0;
+    cr_assert_eq(reader.got.len, framed);
+    cr_assert_eq(framer_next(&f, &got, &len, NULL), FRAMER_MSG);
+    cr_assert_eq(len, n);
+    cr_assert_eq(memcmp(got, body, n), 0);
+    cr_assert_eq(framer_next(&f, &got, &len, NULL), FRAMER_NONE);
+    framer_free(&f);
+    buf_free(&reader.got);
+    free(body);
+    close(out[1]);
+    close(in[0]);
+    close(in[1]);
+}
+
+static int temp_file(char *path)
+{
+    strcpy(path, "/tmp/planls-transport-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    return fd;
+}
+
+Test(transport, stdin_from_regular_file, .timeout = 60)
+{
+    char path[64];
+    int fd = temp_file(path);
+    /* Larger than one 64 KiB read, so several reads are needed. */
+    const size_t big = 200000;
+    buf_t data = BUF_INIT;
+    buf_append(&data, INPUT, sizeof(INPUT) - 1);
+    char *body = malloc(big);
+    cr_assert_not_null(body);
+    memset(body, 'x', big);
+    framer_encode(&data, body, big);
+    write_all(fd, data.data, data.len);
+    cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+
+    ctx_t c;
+    ctx_init(&c);
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    ctx_open(&c, fd, out[1]);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_msg, 4);
+    cr_assert_eq(c.lens[3], big);
+    cr_assert_eq(memcmp(c.msgs[3], body, big), 0);
+    c.n_msg = 3; /* check the first three the usual way */
+    check_input_msgs(&c);
+    c.n_msg = 4;
+    ctx_free_msgs(&c);
+    cr_assert_geq(c.n_batch, 2);
+    cr_assert_eq(c.n_close, 1);
+    cr_assert_eq(c.close_status, 0);
+    free(body);
+    buf_free(&data);
+    close(fd);
+    unlink(path);
+    close(out[0]);
+    close(out[1]);
+}
+
+Test(transport, stdout_to_regular_file, .timeout = 60)
+{
+    char path[64];
+    int fd = temp_file(path);
+    ctx_t c;
+    ctx_init(&c);
+    int in[2];
+    cr_assert_eq(pipe(in), 0);
+    ctx_open(&c, in[0], fd);
+    for (int i = 0; i < 20; i++) {
+        char msg[32];
+        int len = snprintf(msg, sizeof(msg), "{\"n\":%d}", i);
+        transport_send(c.t, msg, (size_t)len);
+    }
+    transport_close(c.t);
+    ctx_finish(&c);
+    cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+    size_t len = 0;
+    char *got = read_to_eof(fd, &len);
+    buf_t want = BUF_INIT;
+    for (int i = 0; i < 20; i++) {
+        char msg[32];
+        int mlen = snprintf(msg, sizeof(msg), "{\"n\":%d}", i);
+        framer_encode(&want, msg, (size_t)mlen);
+    }
+    cr_assert_eq(len, want.len);
+    cr_assert_eq(memcmp(got, want.data, len), 0, "written in order");
+    free(got);
+    buf_free(&want);
+    close(fd);
+    unlink(path);
+    close(in[0]);
+    close(in[1]);
+}
+
+Test(transport, reader_that_never_reads_is_dropped_after_timeout, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    ctx_open(&c, in[0], out[1]);
+    const size_t n = 1u << 20;
+    char *body = calloc(1, n);
+    cr_assert_not_null(body);
+    transport_send(c.t, body, n);
+    transport_close(c.t);
+    ctx_finish(&c); /* returns after the flush timeout instead of hanging */
+    cr_assert_eq(c.n_warn, 1);
+    cr_assert_eq(strncmp(c.last_warn, "the client is not reading: ", 27), 0, "%s", c.last_warn);
+    free(body);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+    close(out[1]);
+}
+
+Test(transport, unsupported_fds_refused, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    int tcp = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(tcp, 0);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    transport_t *t = transport_new(&c.loop, tcp, p[1], 1024, on_msg, on_batch, on_close, &c,
+                                   &c.log);
+    cr_assert_null(t);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "cannot use the input (fd %d): it is a TCP socket; use a pipe, a terminal or a file",
+             tcp);
+    cr_assert_str_eq(c.last_error, want);
+    t = transport_new(&c.loop, p[0], 1000, 1024, on_msg, on_batch, on_close, &c, &c.log);
+    cr_assert_null(t);
+    cr_assert_str_eq(c.last_error, "cannot use the output (fd 1000): it is closed or of an "
+                                   "unknown type; use a pipe, a terminal or a file");
+    cr_assert_eq(c.n_error, 2);
+    uv_run(&c.loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&c.loop), 0);
+    /* The caller's fds are untouched. */
+    cr_assert_eq(write(p[1], "x", 1), 1);
+    close(tcp);
+    close(p[0]);
+    close(p[1]);
+}
