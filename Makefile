@@ -30,7 +30,7 @@ test: deps-test $(BUILD)/Makefile
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps-test
-	cmake -S . -B $(BUILD_ASAN) -DPLANLS_SANITIZE=ON -DPLANLS_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake -S . -B $(BUILD_ASAN) -DPLANLS_SANITIZE=ON -DPLANLS_WERROR=ON -DPLANLS_EDITOR_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)

@@ -1,15 +1,13 @@
 #!/bin/sh
 # Install the Debian packages planls needs to build and test, only those that
 # are missing. Runs apt-get directly as root, through sudo otherwise.
-# Usage: scripts/deps.sh [build|test|editors]   (each level includes the ones before)
+# Usage: scripts/deps.sh [build|test]   (test includes build). The editor
+# tests install their own (scripts/editor-tests.sh).
 set -eu
 level=${1:-build}
 pkgs="cmake make gcc pkg-config libuv1-dev libjansson-dev libcmark-dev"
 case "$level" in
-  test|editors) pkgs="$pkgs libcriterion-dev valgrind cmark clang" ;;
-esac
-case "$level" in
-  editors) pkgs="$pkgs neovim emacs-nox elpa-eglot nodejs npm" ;;
+  test) pkgs="$pkgs libcriterion-dev valgrind cmark clang" ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -91,10 +91,15 @@ void server_schedule(server_t *s)
 
 /* ---- configuration ---------------------------------------------------------- */
 
+/* Report a `.planls.json` problem on the file itself; clear it once fixed.
+ * Nothing is sent while there never was a problem. */
 static void publish_config_problem(server_t *s)
 {
     if (!s->root || !s->initialized)
         return;
+    if (!s->cfg_file_error && !s->cfg_problem_shown)
+        return;
+    s->cfg_problem_shown = s->cfg_file_error != NULL;
     char *path = xasprintf("%s/%s", s->root, CONFIG_FILE);
     char *uri = ws_path_to_uri(path);
     json_t *diags = json_array();
@@ -557,17 +562,19 @@ static void n_did_change_watched(void *ctx, json_t *params)
     }
 }
 
+/* settings.planls (non-empty) replaces the client's configuration; empty
+ * settings mean "keep what you have" (eglot sends {} after initialized);
+ * null/absent settings mean "ask me" (pull through workspace/configuration). */
 static void n_did_change_configuration(void *ctx, json_t *params)
 {
     server_t *s = ctx;
     json_t *settings = json_object_get(params, "settings");
     json_t *mine = json_object_get(settings, "planls");
-    /* eglot sends empty settings right after `initialized`: keep ours. */
     if (json_is_object(mine) && json_object_size(mine) > 0) {
         json_decref(s->cfg_client);
         s->cfg_client = json_incref(mine);
         config_reload(s);
-    } else if (s->caps.configuration) {
+    } else if (!settings || json_is_null(settings)) {
         request_configuration(s);
     }
 }

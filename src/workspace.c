@@ -244,7 +244,8 @@ static void folder_mark(ws_folder_t *f)
 
 static void folder_refresh_members(ws_folder_t *f)
 {
-    qsort(f->docs, f->n_docs, sizeof(*f->docs), doc_cmp);
+    if (f->n_docs > 1)
+        qsort(f->docs, f->n_docs, sizeof(*f->docs), doc_cmp);
     f->start = f->readme = NULL;
     for (size_t i = 0; i < f->n_docs; i++) {
         if (f->docs[i]->kind == MD_KIND_START)
@@ -1284,11 +1285,11 @@ void ws_folder_index(ws_folder_t *f)
     for (size_t i = 0; i < f->n_docs; i++)
         if (f->docs[i]->kind == MD_KIND_PLAN && f->docs[i]->md)
             UTIL_PUSH(f->plans, f->n_plans, cap, f->docs[i]);
-    qsort(f->plans, f->n_plans, sizeof(*f->plans), plan_cmp);
+    if (f->n_plans > 1)
+        qsort(f->plans, f->n_plans, sizeof(*f->plans), plan_cmp);
 
-    /* Plan paths by name for link lookups: the folder is small enough that
-     * a map per rebuild costs less than it saves; use one anyway for 5,000
-     * plan folders. */
+    /* Plans by path: links resolve to phases in O(1), also in folders with
+     * thousands of plans. */
     map_t by_path = MAP_INIT;
     for (size_t i = 0; i < f->n_plans; i++)
         map_put(&by_path, f->plans[i]->path, f->plans[i]);
@@ -1330,7 +1331,8 @@ void ws_folder_index(ws_folder_t *f)
         }
     }
     map_free(&by_path);
-    qsort(rs, nrs, sizeof(*rs), ref_cmp);
+    if (nrs > 1)
+        qsort(rs, nrs, sizeof(*rs), ref_cmp);
     f->refs = xcalloc(nrs ? nrs : 1, sizeof(*f->refs));
     f->ref_phase = xcalloc(nrs ? nrs : 1, sizeof(int));
     for (size_t i = 0; i < nrs; i++) {

@@ -60,6 +60,7 @@ typedef struct server {
     json_t *cfg_client;       /* workspace/configuration answer (or NULL) */
     char *cfg_file_error;     /* last `.planls.json` problem, NULL if fine */
     int cfg_file_line, cfg_file_col;
+    bool cfg_problem_shown;   /* a config diagnostic is on the client */
     config_t cfg;
     uint64_t cfg_gen;         /* bumped when cfg changes */
     /* Edited documents waiting for a reparse (batched per input batch). */
