@@ -26,11 +26,37 @@ static const char *sev_word(rule_sev_t sev)
     }
 }
 
-/* Configuration for a root: defaults + its `.planls.json`. */
-static void load_config(const char *root, config_t *cfg, log_t *log)
+/* The folder whose `.planls.json` applies to dir: the nearest ancestor (or
+ * dir itself) holding one, not looking above a repository root (`.git`).
+ * NULL when there is none. Caller frees. */
+static char *find_config_dir(const char *dir)
+{
+    char *d = xstrdup(dir);
+    for (;;) {
+        char *cfg = xasprintf("%s/.planls.json", d);
+        char *git = xasprintf("%s/.git", d);
+        bool has_cfg = access(cfg, F_OK) == 0, has_git = access(git, F_OK) == 0;
+        free(cfg);
+        free(git);
+        if (has_cfg)
+            return d;
+        char *slash = strrchr(d, '/');
+        if (has_git || !slash || slash == d) {
+            free(d);
+            return NULL;
+        }
+        *slash = '\0';
+    }
+}
+
+/* Configuration for dir: defaults + the `.planls.json` that applies. */
+static void load_config(const char *dir, config_t *cfg, log_t *log)
 {
     config_init(cfg);
-    char *path = xasprintf("%s/.planls.json", root);
+    char *cdir = find_config_dir(dir);
+    if (!cdir)
+        return;
+    char *path = xasprintf("%s/.planls.json", cdir);
     char *text = NULL;
     size_t len = 0;
     if (util_read_file(path, 1u << 20, &text, &len) == 0) {
@@ -41,8 +67,18 @@ static void load_config(const char *root, config_t *cfg, log_t *log)
             free(err);
         }
     }
+    /* externalDocs are relative to the folder of the configuration, which
+     * may be above the checked path. */
+    for (size_t i = 0; i < cfg->n_external_docs; i++) {
+        if (cfg->external_docs[i][0] == '/')
+            continue;
+        char *abs = xasprintf("%s/%s", cdir, cfg->external_docs[i]);
+        free(cfg->external_docs[i]);
+        cfg->external_docs[i] = abs;
+    }
     free(text);
     free(path);
+    free(cdir);
 }
 
 /* A path for humans: relative to the current directory when below it. */
@@ -112,6 +148,15 @@ static int check_path(const char *arg, check_format_t fmt, int threads, FILE *ou
     }
     config_t cfg;
     load_config(root, &cfg, log);
+    if (!is_dir) {
+        /* A single file: its workspace is where its configuration lives
+         * (externalDocs are relative to it). */
+        char *cdir = find_config_dir(root);
+        if (cdir) {
+            free(root);
+            root = cdir;
+        }
+    }
     uv_loop_t loop;
     uv_loop_init(&loop);
     ws_t *ws = ws_new(&loop, root, &cfg, log);

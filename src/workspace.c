@@ -668,15 +668,13 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
             continue;
         }
         ws_doc_t *d = map_get(&ws->docs, sf->path);
-        if (d && d->is_open) {
-            d->on_disk = true;
-            if (!d->folder)
-                folder_add_doc(f, d);
-            continue;
-        }
-        if (!d) {
+        if (!d)
             d = doc_new(ws, sf->path);
-            folder_add_doc(f, d);
+        if (!d->folder)
+            folder_add_doc(f, d); /* new, or loaded on demand before */
+        if (d->is_open) {
+            d->on_disk = true;
+            continue;
         }
         d->on_disk = true;
         /* Adopt the parsed model as is: no second parse. */
