@@ -397,7 +397,11 @@ static void process_one(rpc_t *rpc, const rpc_item_t *item)
                    "invalid request: 'id' must be an integer or a string");
         return;
     }
+    /* "params": null is taken as absent: clients send it for methods whose
+     * params are void (eglot's `shutdown`, `exit`). */
     json_t *params = json_object_get(msg, "params");
+    if (json_is_null(params))
+        params = NULL;
     if (id)
         handle_request(rpc, item, id, json_string_value(method), params);
     else

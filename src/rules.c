@@ -143,6 +143,9 @@ static void run_rule(rule_ctx_t *cx, const rule_info_t *r, ws_folder_t *f)
         r->folder_fn(cx, f);
 }
 
+/* Findings are appended in table order, documents in folder order; callers
+ * wanting position order call rule_diags_sort(). cfg NULL = the workspace's
+ * configuration. */
 void rule_check_folder(ws_t *ws, ws_folder_t *folder, const config_t *cfg, rule_diags_t *out)
 {
     config_t defaults;
@@ -195,7 +198,8 @@ void rule_check_doc(ws_t *ws, ws_doc_t *doc, const config_t *cfg, rule_diags_t *
 /* Severity of a finding: a rule's configured severity, except that a rule
  * naming two severities in the catalogue (PL004, PL032) may pass its second
  * one as sev_override; an explicit configuration of the code still wins, so
- * "PL004": "info" makes every PL004 finding info. */
+ * "PL004": "info" makes every PL004 finding info. The returned diagnostic
+ * lives in cx->out: valid until the next rule_report on it. */
 rule_diag_t *rule_report(rule_ctx_t *cx, ws_doc_t *doc, md_span_t span, int sev_override,
                          const char *fmt, ...)
 {

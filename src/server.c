@@ -702,6 +702,10 @@ done:
         transport_close(s->transport);
     ws_free(s->ws);
     s->ws = NULL;
+    /* Let queued output reach the client (the transport gives up on a
+     * reader that never reads), then close what is left (the idle). */
+    uv_idle_stop(&s->flush_idle);
+    uv_run(&loop, UV_RUN_DEFAULT);
     uv_walk(&loop, close_walk_cb, NULL);
     while (uv_run(&loop, UV_RUN_DEFAULT) != 0)
         ;

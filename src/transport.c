@@ -62,16 +62,16 @@ struct transport {
     int in_fd, out_fd;
     bool in_fd_ours, out_fd_ours;
     io_handle_t in, out;
-    bool in_open, out_open; /* handle initialised and not yet closed */
+    bool in_open, out_open; /* handle initialised (closed or not) */
     uv_fs_t in_req, out_req;
     bool in_busy, out_busy; /* an fs request is in flight */
     file_chunk_t *fq_head, *fq_tail;
     uv_timer_t flush_timer;
-    bool timer_open;
+    bool timer_open;        /* flush_timer initialised */
 
     size_t pending;   /* framed bytes queued and not yet written */
     size_t n_writes;  /* stream write requests in flight */
-    int n_live;       /* open handles + fs requests in flight */
+    int n_callbacks;  /* our close callbacks and fs requests still to run */
     bool reading;
     bool closing;     /* transport_close was called */
     bool out_done;    /* output closed or being closed */
@@ -124,9 +124,19 @@ static void release(transport_t *t)
 static void on_handle_closed(uv_handle_t *h)
 {
     transport_t *t = h->data;
-    t->n_live--;
-    if (t->n_live == 0 && t->free_when_idle)
+    t->n_callbacks--;
+    if (t->n_callbacks == 0 && t->free_when_idle)
         release(t);
+}
+
+/* Close one of our handles unless it is closing already: an owner tearing
+ * down its loop may have closed every handle with uv_walk. */
+static void close_handle(transport_t *t, uv_handle_t *h)
+{
+    if (uv_is_closing(h))
+        return;
+    t->n_callbacks++;
+    uv_close(h, on_handle_closed);
 }
 
 /* Report the end of the transport to the owner, once. */
@@ -225,7 +235,7 @@ static int start_file_read(transport_t *t)
     if (r < 0)
         return r;
     t->in_busy = true;
-    t->n_live++;
+    t->n_callbacks++;
     return 0;
 }
 
@@ -237,7 +247,7 @@ static void on_file_read(uv_fs_t *req)
     ssize_t n = req->result;
     uv_fs_req_cleanup(req);
     t->in_busy = false;
-    t->n_live--;
+    t->n_callbacks--;
     if (t->reading) {
         if (n > 0) {
             deliver(t, t->rbuf, (size_t)n);
@@ -315,7 +325,7 @@ static void start_file_write(transport_t *t)
         return;
     }
     t->out_busy = true;
-    t->n_live++;
+    t->n_callbacks++;
 }
 
 static void on_file_write(uv_fs_t *req)
@@ -324,7 +334,7 @@ static void on_file_write(uv_fs_t *req)
     ssize_t n = req->result;
     uv_fs_req_cleanup(req);
     t->out_busy = false;
-    t->n_live--;
+    t->n_callbacks--;
     file_chunk_t *c = t->fq_head;
     if (n < 0 || t->write_failed) {
         drop_file_queue(t);
@@ -364,16 +374,12 @@ static void close_out(transport_t *t)
     if (t->out_done)
         return;
     t->out_done = true;
-    if (t->out_kind == IO_STREAM && t->out_open) {
-        t->out_open = false;
-        uv_close(&t->out.handle, on_handle_closed);
-    } else if (t->out_kind == IO_FILE) {
+    if (t->out_kind == IO_STREAM && t->out_open)
+        close_handle(t, &t->out.handle);
+    else if (t->out_kind == IO_FILE)
         drop_file_queue(t);
-    }
-    if (t->timer_open) {
-        t->timer_open = false;
-        uv_close((uv_handle_t *)&t->flush_timer, on_handle_closed);
-    }
+    if (t->timer_open)
+        close_handle(t, (uv_handle_t *)&t->flush_timer);
     close_idle_fds(t);
 }
 
@@ -391,13 +397,11 @@ static int open_stream(transport_t *t, io_handle_t *h, uv_handle_type type, int 
         r = uv_pipe_open(&h->pipe, fd);
         if (r < 0) {
             h->handle.data = t;
-            t->n_live++;
-            uv_close(&h->handle, on_handle_closed);
+            close_handle(t, &h->handle);
             return r;
         }
     }
     h->handle.data = t;
-    t->n_live++;
     return 0;
 }
 
@@ -448,7 +452,6 @@ transport_t *transport_new(uv_loop_t *loop, int in_fd, int out_fd, size_t max_le
     uv_timer_init(loop, &t->flush_timer);
     t->flush_timer.data = t;
     t->timer_open = true;
-    t->n_live++;
     uv_unref((uv_handle_t *)&t->flush_timer);
 
     if (t->out_kind == IO_STREAM) {
@@ -482,16 +485,16 @@ fail:
     /* Handles already opened must be closed through the loop; the struct is
      * freed by the last close callback (or now, when there is none). */
     if (t->in_open)
-        uv_close(&t->in.handle, on_handle_closed);
+        close_handle(t, &t->in.handle);
     if (t->out_open)
-        uv_close(&t->out.handle, on_handle_closed);
+        close_handle(t, &t->out.handle);
     if (t->timer_open)
-        uv_close((uv_handle_t *)&t->flush_timer, on_handle_closed);
+        close_handle(t, (uv_handle_t *)&t->flush_timer);
     if (t->in_fd_ours)
         close(t->in_fd);
     if (t->out_fd_ours)
         close(t->out_fd);
-    if (t->n_live == 0)
+    if (t->n_callbacks == 0)
         release(t);
     else
         t->free_when_idle = true;
@@ -548,10 +551,8 @@ void transport_close(transport_t *t)
         return;
     t->closing = true;
     stop_reading(t);
-    if (t->in_open) {
-        t->in_open = false;
-        uv_close(&t->in.handle, on_handle_closed);
-    }
+    if (t->in_open)
+        close_handle(t, &t->in.handle);
     bool flushed = t->out_kind == IO_STREAM ? t->n_writes == 0 : t->fq_head == NULL;
     if (flushed || t->write_failed) {
         close_out(t);
@@ -563,12 +564,17 @@ void transport_close(transport_t *t)
     close_idle_fds(t);
 }
 
-/* Only valid once the loop has run the close callbacks (n_live == 0). */
+/* Only valid once the loop has run the close callbacks: every handle closed
+ * (by transport_close or by the owner's own teardown) and no fs request or
+ * close callback outstanding. */
 void transport_free(transport_t *t)
 {
     if (!t)
         return;
-    assert(t->n_live == 0 && "transport_free before the loop closed its handles");
+    assert(t->n_callbacks == 0 && "transport_free before the loop closed its handles");
+    assert(!t->in_open || uv_is_closing(&t->in.handle));
+    assert(!t->out_open || uv_is_closing(&t->out.handle));
+    assert(!t->timer_open || uv_is_closing((uv_handle_t *)&t->flush_timer));
     if (t->in_fd_ours)
         close(t->in_fd);
     if (t->out_fd_ours)

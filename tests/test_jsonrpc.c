@@ -493,7 +493,8 @@ Test(jsonrpc, shutdown_then_exit_is_0)
     env_t e;
     env_init(&e);
     initialize(&e);
-    handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"shutdown\"}");
+    /* eglot sends "params": null with shutdown: same as no params. */
+    handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"shutdown\",\"params\":null}");
     expect_out(&e, 1, "{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":null}");
     cr_assert(rpc_is_shutdown(e.rpc));
     handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"test/echo\"}");
@@ -594,8 +595,11 @@ Test(jsonrpc, notifications_never_answered)
     handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\"}");
     cr_assert_eq(e.n_open, 2);
     cr_assert_null(e.open_params);
+    handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\",\"params\":null}");
+    cr_assert_eq(e.n_open, 3);
+    cr_assert_null(e.open_params);
     handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didOpen\",\"params\":3}");
-    cr_assert_eq(e.n_open, 2);
+    cr_assert_eq(e.n_open, 3);
     handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"no/such\",\"params\":{}}");
     handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"test/echo\",\"params\":{}}");
     handle(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"$/progress\",\"params\":{}}");
@@ -695,7 +699,9 @@ Test(jsonrpc, deferred_respond)
     e.deferred_id = NULL;
     handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":\"six\",\"method\":\"test/defer\"}");
     handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"test/echo\",\"params\":{}}");
-    expect_out(&e, 1, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}");
+    handle(&e, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"test/echo\",\"params\":null}");
+    expect_out(&e, 2, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}",
+               "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":null}");
     rpc_respond_error(e.rpc, e.deferred_id, RPC_CONTENT_MODIFIED, "content modified");
     rpc_respond(e.rpc, first, json_pack("{s:i}", "n", 1));
     expect_out(&e, 2, ERR("\"six\"", -32801, "content modified"),

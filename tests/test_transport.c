@@ -449,18 +449,20 @@ Test(transport, large_message_to_slow_reader, .timeout = 60)
     close(in[1]);
 }
 
-static int temp_file(char *path)
+/* An anonymous regular file (already unlinked). Caller closes the fd. */
+static int temp_file(void)
 {
-    strcpy(path, "/tmp/planls-transport-XXXXXX");
-    int fd = mkstemp(path);
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    int fd = dup(fileno(f));
+    fclose(f);
     cr_assert_geq(fd, 0);
     return fd;
 }
 
 Test(transport, stdin_from_regular_file, .timeout = 60)
 {
-    char path[64];
-    int fd = temp_file(path);
+    int fd = temp_file();
     /* Larger than one 64 KiB read, so several reads are needed. */
     const size_t big = 200000;
     buf_t data = BUF_INIT;
@@ -491,15 +493,13 @@ Test(transport, stdin_from_regular_file, .timeout = 60)
     free(body);
     buf_free(&data);
     close(fd);
-    unlink(path);
     close(out[0]);
     close(out[1]);
 }
 
 Test(transport, stdout_to_regular_file, .timeout = 60)
 {
-    char path[64];
-    int fd = temp_file(path);
+    int fd = temp_file();
     ctx_t c;
     ctx_init(&c);
     int in[2];
@@ -526,7 +526,6 @@ Test(transport, stdout_to_regular_file, .timeout = 60)
     free(got);
     buf_free(&want);
     close(fd);
-    unlink(path);
     close(in[0]);
     close(in[1]);
 }
@@ -547,6 +546,40 @@ Test(transport, reader_that_never_reads_is_dropped_after_timeout, .timeout = 60)
     ctx_finish(&c); /* returns after the flush timeout instead of hanging */
     cr_assert_eq(c.n_warn, 1);
     cr_assert_eq(strncmp(c.last_warn, "the client is not reading: ", 27), 0, "%s", c.last_warn);
+    free(body);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+    close(out[1]);
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* An owner may close every handle of its loop with uv_walk at teardown,
+ * while the transport still waits to flush: that must stay safe. */
+Test(transport, owner_walk_closes_handles, .timeout = 60)
+{
+    ctx_t c;
+    ctx_init(&c);
+    int in[2], out[2];
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    ctx_open(&c, in[0], out[1]);
+    const size_t n = 1u << 20;
+    char *body = calloc(1, n);
+    cr_assert_not_null(body);
+    transport_send(c.t, body, n);
+    transport_send(c.t, body, 10);
+    transport_close(c.t);
+    uv_walk(&c.loop, close_any, NULL);
+    transport_send(c.t, body, 10);
+    ctx_finish(&c);
+    cr_assert_eq(c.n_close, 0);
     free(body);
     close(in[0]);
     close(in[1]);
