@@ -17,7 +17,6 @@
 /* LSP CompletionItemKind values. */
 enum {
     KIND_TEXT = 1,
-    KIND_VALUE = 12,
     KIND_KEYWORD = 14,
     KIND_SNIPPET = 15,
     KIND_FILE = 17,
@@ -37,7 +36,7 @@ static json_t *jstr(const char *s)
 {
     size_t n = strlen(s);
     if (text_utf8_valid(s, n))
-        return json_stringn(s, n);
+        return json_stringn_nocheck(s, n);
     buf_t b = BUF_INIT;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -48,11 +47,13 @@ static json_t *jstr(const char *s)
             buf_append_str(&b, "\xEF\xBF\xBD");
         i += k;
     }
-    json_t *j = json_stringn(buf_cstr(&b), b.len);
+    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
     buf_free(&b);
     return j;
 }
 
+/* The directory of an absolute path ("/" for a file at the root). Caller
+ * frees. */
 static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -100,8 +101,6 @@ static char *link_dest(const char *path)
         else
             buf_append_char(&b, *p);
     }
-    if (!b.data)
-        buf_append_str(&b, "");
     return buf_detach(&b, NULL);
 }
 
@@ -129,8 +128,6 @@ static char *pct_decode(const char *s)
             buf_append_char(&b, *p);
         }
     }
-    if (!b.data)
-        buf_append_str(&b, "");
     return buf_detach(&b, NULL);
 }
 
@@ -165,7 +162,6 @@ static bool ctx_section(const char *t, size_t ls, size_t off, size_t le, complet
             return false;
     cx->kind = COMPLETE_SECTION;
     cx->start = (uint32_t)i;
-    cx->end = (uint32_t)off;
     return true;
 }
 
@@ -200,7 +196,6 @@ static bool ctx_link(const char *t, size_t ls, size_t off, complete_ctx_t *cx)
         cx->kind = COMPLETE_LINK_TARGET;
         cx->start = (uint32_t)tstart;
     }
-    cx->end = (uint32_t)off;
     return true;
 }
 
@@ -225,7 +220,6 @@ static bool ctx_phase(const char *t, size_t ls, size_t off, complete_ctx_t *cx)
     }
     cx->kind = COMPLETE_PHASE;
     cx->start = (uint32_t)ps;
-    cx->end = (uint32_t)off;
     cx->in_link_label = in_label;
     return true;
 }
@@ -269,7 +263,6 @@ static bool ctx_field(const char *t, size_t ls, size_t off, complete_ctx_t *cx)
             return false;
         cx->kind = FIELD_KEYS[k].kind;
         cx->start = (uint32_t)v;
-        cx->end = (uint32_t)off;
         cx->lead_space = v == i + kl;
         return true;
     }
@@ -328,10 +321,21 @@ complete_kind_t complete_context(const ws_doc_t *doc, size_t offset, complete_ct
     if (in_code(doc->md, td->data, ls, off))
         return COMPLETE_NONE;
     const char *t = td->data;
-    if (ctx_link(t, ls, off, cx) || ctx_section(t, ls, off, le, cx) ||
-        ctx_phase(t, ls, off, cx) || ctx_field(t, ls, off, cx))
-        return cx->kind;
-    return COMPLETE_NONE;
+    if (!ctx_link(t, ls, off, cx) && !ctx_section(t, ls, off, le, cx) &&
+        !ctx_phase(t, ls, off, cx) && !ctx_field(t, ls, off, cx))
+        return COMPLETE_NONE;
+    cx->cursor = (uint32_t)off;
+    /* Replace the rest of the target or number the cursor is in. */
+    size_t end = off;
+    if (cx->kind == COMPLETE_LINK_TARGET || cx->kind == COMPLETE_ANCHOR)
+        while (end < le && t[end] != '\0' && !strchr(" \t()<>[]", t[end]) &&
+               (cx->kind == COMPLETE_ANCHOR || t[end] != '#'))
+            end++;
+    else if (cx->kind == COMPLETE_PHASE)
+        while (end < le && isdigit((unsigned char)t[end]))
+            end++;
+    cx->end = (uint32_t)end;
+    return cx->kind;
 }
 
 void complete_ctx_free(complete_ctx_t *cx)
@@ -418,7 +422,6 @@ static void doc_item(builder_t *b, const ws_doc_t *d, const char *label, char gr
     char *sum = doc_summary(d);
     if (sum)
         json_object_set_new(it, "documentation", jstr(sum));
-    json_object_set_new(it, "filterText", jstr(label));
     free(sum);
     free(sort);
     free(dest);
@@ -433,7 +436,7 @@ static void link_items(builder_t *b)
     ws_doc_t *doc = b->doc;
     ws_folder_t *own = doc->folder;
     char *dir = dir_of(doc->path);
-    char *typed = xstrndup(doc->text->data + b->cx->start, b->cx->end - b->cx->start);
+    char *typed = xstrndup(doc->text->data + b->cx->start, b->cx->cursor - b->cx->start);
     if (own)
         for (size_t i = 0; i < own->n_docs; i++)
             if (own->docs[i] != doc)
@@ -510,7 +513,7 @@ static void anchor_items(builder_t *b)
         if (!h->slug || !h->slug[0])
             continue;
         char sort[24];
-        snprintf(sort, sizeof(sort), "%08zu", i);
+        snprintf(sort, sizeof(sort), "%06zu", i);
         json_t *it = add_item(b, h->slug, KIND_REFERENCE, h->slug, sort);
         if (h->text && h->text[0])
             json_object_set_new(it, "detail", jstr(h->text));
@@ -541,7 +544,7 @@ static void phase_items(builder_t *b)
         if (p->number != prev) {
             char label[32];
             snprintf(label, sizeof(label), "Phase %d", p->number);
-            snprintf(sort, sizeof(sort), "%010d.0", p->number);
+            snprintf(sort, sizeof(sort), "%06d.0", p->number);
             json_t *it = add_item(b, label, KIND_REFERENCE, label, sort);
             json_object_set_new(it, "detail", jstr(title ? title : p->name));
             if (title && b->s->caps.completion_label_details)
@@ -551,21 +554,25 @@ static void phase_items(builder_t *b)
         }
         if (b->cx->in_link_label)
             continue;
+        /* The link text is the plan's own "Phase N: Title" (PL043). */
+        const char *h1t = p->md && p->md->h1_title && p->md->h1_title[0] ? p->md->h1_title : NULL;
+        char *filter = h1t ? xasprintf("Phase %d: %s", p->number, h1t)
+                           : xasprintf("Phase %d", p->number);
         char *rel = rel_path(dir, p->path);
         char *dest = link_dest(rel);
-        char *link = title && p->md && p->md->h1_title
-                         ? xasprintf("[Phase %d: %s](%s)", p->number, title, dest)
-                         : xasprintf("[Phase %d](%s)", p->number, dest);
-        char *filter = title ? xasprintf("Phase %d: %s", p->number, title)
-                             : xasprintf("Phase %d", p->number);
-        snprintf(sort, sizeof(sort), "%010d.1", p->number);
-        json_t *it = add_item(b, link, KIND_REFERENCE, link, sort);
+        buf_t link = BUF_INIT;
+        buf_append_char(&link, '[');
+        for (const char *c = filter; *c; c++) {
+            if (*c == '[' || *c == ']' || *c == '\\')
+                buf_append_char(&link, '\\');
+            buf_append_char(&link, *c);
+        }
+        buf_printf(&link, "](%s)", dest);
+        snprintf(sort, sizeof(sort), "%06d.1", p->number);
+        json_t *it = add_item(b, buf_cstr(&link), KIND_REFERENCE, buf_cstr(&link), sort);
         json_object_set_new(it, "filterText", jstr(filter));
-        char *detail = xasprintf("link to %s", rel);
-        json_object_set_new(it, "detail", jstr(detail));
-        free(detail);
+        buf_free(&link);
         free(filter);
-        free(link);
         free(dest);
         free(rel);
     }
@@ -600,7 +607,6 @@ static void value_items(builder_t *b, const char *const *values, size_t n, int k
         snprintf(sort, sizeof(sort), "%02zu", sort_base + i);
         char *text = value_text(b, values[i]);
         json_t *it = add_item(b, values[i], kind, text, sort);
-        json_object_set_new(it, "filterText", jstr(values[i]));
         json_object_set_new(it, "detail", jstr(detail));
         free(text);
     }
@@ -657,7 +663,7 @@ static size_t number_len(const char *s, size_t n)
 static void effort_items(builder_t *b)
 {
     const char *typed = b->doc->text->data + b->cx->start;
-    size_t n = b->cx->end - b->cx->start;
+    size_t n = b->cx->cursor - b->cx->start;
     const char *snip_rest, *plain_rest;
     size_t x = number_len(typed, n);
     if (n == 0) {
@@ -681,7 +687,6 @@ static void effort_items(builder_t *b)
                            snippets ? snip_rest : plain_rest);
     json_t *it = add_item(b, label, snippets ? KIND_SNIPPET : KIND_TEXT, text, "00");
     json_object_set_new(it, "insertTextFormat", json_integer(snippets ? 2 : 1));
-    json_object_set_new(it, "filterText", jstr(label));
     json_object_set_new(it, "detail", json_string("effort: agentic range + review"));
     free(text);
     free(label);
@@ -761,7 +766,6 @@ static void section_items(builder_t *b)
         snprintf(sort, sizeof(sort), "%02zu", i);
         char *text = emoji ? xasprintf("%s %s", tpl[i].emoji, tpl[i].name) : xstrdup(tpl[i].name);
         json_t *it = add_item(b, tpl[i].name, KIND_KEYWORD, text, sort);
-        json_object_set_new(it, "filterText", json_string(tpl[i].name));
         json_object_set_new(it, "detail", json_string(tpl[i].required ? "required section"
                                                                       : "template section"));
         free(text);

@@ -20,7 +20,7 @@ static json_t *jstr(const char *s)
 {
     size_t n = strlen(s);
     if (text_utf8_valid(s, n))
-        return json_stringn(s, n);
+        return json_stringn_nocheck(s, n);
     buf_t b = BUF_INIT;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -31,17 +31,19 @@ static json_t *jstr(const char *s)
             buf_append_str(&b, "\xEF\xBF\xBD");
         i += k;
     }
-    json_t *j = json_stringn(buf_cstr(&b), b.len);
+    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
     buf_free(&b);
     return j;
 }
 
+/* The empty range at the top of a file (a new reference). */
 static json_t *zero_range(void)
 {
     return json_pack("{s:{s:i,s:i},s:{s:i,s:i}}", "start", "line", 0, "character", 0, "end",
                      "line", 0, "character", 0);
 }
 
+/* A Location; range is stolen. New reference. */
 static json_t *location(const char *uri, json_t *range)
 {
     return json_pack("{s:o,s:o}", "uri", jstr(uri), "range", range);
@@ -396,7 +398,8 @@ static void hover_line(buf_t *b, bool markdown, const char *key, const char *val
         buf_printf(b, "%s: %s\n", key, value);
 }
 
-/* The file name of d, with its folder's name when it is not from's folder. */
+/* The file name of d, with its folder's name when it is not from's folder.
+ * Caller frees. */
 static char *display_name(const ws_doc_t *from, const ws_doc_t *d)
 {
     if (d->folder && d->folder != from->folder)

@@ -21,7 +21,7 @@ static json_t *jstr(const char *s)
 {
     size_t n = strlen(s);
     if (text_utf8_valid(s, n))
-        return json_stringn(s, n);
+        return json_stringn_nocheck(s, n);
     buf_t b = BUF_INIT;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -32,7 +32,7 @@ static json_t *jstr(const char *s)
             buf_append_str(&b, "\xEF\xBF\xBD");
         i += k;
     }
-    json_t *j = json_stringn(buf_cstr(&b), b.len);
+    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
     buf_free(&b);
     return j;
 }
@@ -93,6 +93,8 @@ static const char *heading_name(const md_heading_t *h)
 
 /* ---- document symbols ---------------------------------------------------------- */
 
+/* A DocumentSymbol with no children yet; range and selection are stolen.
+ * New reference. */
 static json_t *doc_symbol(const char *name, const char *detail, int kind, json_t *range,
                           json_t *selection)
 {
@@ -158,6 +160,7 @@ static json_t *hierarchical(server_t *s, ws_doc_t *doc)
     return roots;
 }
 
+/* A SymbolInformation; range is stolen. New reference. */
 static json_t *sym_info(const char *name, int kind, const char *uri, json_t *range,
                         const char *container)
 {
@@ -220,6 +223,7 @@ static int phase_sym_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->plan->name, y->plan->name);
 }
 
+/* The symbol name of a plan: its H1, else "Phase N" written into fallback. */
 static const char *plan_name(const ws_doc_t *p, char *fallback, size_t cap)
 {
     const md_doc_t *md = p->md;

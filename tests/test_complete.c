@@ -38,6 +38,9 @@ static void put(const char *rel, const char *text)
 
 static void on_done(void *ud, size_t nf, size_t nd, double ms)
 {
+    (void)nf;
+    (void)nd;
+    (void)ms;
     *(int *)ud = 1;
 }
 
@@ -494,7 +497,7 @@ Test(complete, sections_take_the_emoji_style_of_the_document)
                                 "# Demo\n\n## \xF0\x9F\x93\x8B Overview\n\n## Wh<|>\n");
     json_t *it = item(r, "What's Inside");
     assert_edit(it, 4, 3, 5, "\xF0\x9F\x93\x9A What's Inside");
-    cr_assert_str_eq(str_at(it, "filterText"), "What's Inside");
+    cr_assert_null(json_object_get(it, "filterText"), "the label (no emoji) filters");
     cr_assert_null(item(r, "Overview"));
     json_decref(r);
 
@@ -523,5 +526,52 @@ Test(complete, invalid_utf8_and_nul_bytes_do_not_break_items)
     json_array_foreach(json_object_get(r, "items"), i, it) {
         cr_assert(json_is_string(json_object_get(it, "label")));
     }
+    json_decref(r);
+}
+
+Test(complete, link_labels_escape_brackets_of_titles)
+{
+    put(PF "/07-search-ui-plan.md", "# Phase 7: Search [beta]\n");
+    char *path = xasprintf("%s/" PF "/07-search-ui-plan.md", root);
+    ws_file_event(srv->ws, path, 1);
+    free(path);
+    json_t *r = complete_marked(PF "/NOTES.md", "Phase 7<|>");
+    json_t *it = item(r, "[Phase 7: Search \\[beta\\]](07-search-ui-plan.md)");
+    cr_assert_not_null(it);
+    cr_assert_str_eq(str_at(it, "filterText"), "Phase 7: Search [beta]");
+    json_decref(r);
+}
+
+Test(complete, anchors_through_external_docs)
+{
+    put("docs/workflows/_work-package.md", "# Work Package Workflow\n\n## Testing and Validation\n");
+    json_t *opts = json_pack("{s:[s]}", "externalDocs", "docs/workflows");
+    char *err = NULL;
+    cr_assert_eq(config_merge(&cfg, opts, &err), 0);
+    json_decref(opts);
+    ws_set_config(srv->ws, &cfg);
+    json_t *r = complete_marked(PF "/NOTES.md", "[w](_work-package.md#<|>");
+    cr_assert_eq(n_items(r), 2);
+    cr_assert_not_null(item(r, "testing-and-validation"));
+    json_decref(r);
+}
+
+Test(complete, the_rest_of_a_target_or_number_is_replaced)
+{
+    complete_ctx_t cx;
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "[x](03-ob<|>servability-plan.md#x) y", &cx), COMPLETE_LINK_TARGET);
+    cr_assert_eq(cx.start, 4);
+    cr_assert_eq(cx.cursor, 9);
+    cr_assert_eq(cx.end, 28, "up to the anchor, which stays");
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "[x](a.md#sl<|>ow) y", &cx), COMPLETE_ANCHOR);
+    cr_assert_eq(cx.end, 13);
+    complete_ctx_free(&cx);
+    cr_assert_eq(ctx_of(PF "/NOTES.md", "Phase 1<|>2 next", &cx), COMPLETE_PHASE);
+    cr_assert_eq(cx.cursor, 7);
+    cr_assert_eq(cx.end, 8);
+    complete_ctx_free(&cx);
+    json_t *r = complete_marked(PF "/NOTES.md", "[x](03-ob<|>serv.md) y");
+    assert_edit(item(r, "03-observability-plan.md"), 0, 4, 16, "03-observability-plan.md");
     json_decref(r);
 }

@@ -37,6 +37,9 @@ static void put(const char *rel, const char *text)
 
 static void on_done(void *ud, size_t nf, size_t nd, double ms)
 {
+    (void)nf;
+    (void)nd;
+    (void)ms;
     *(int *)ud = 1;
 }
 

@@ -38,6 +38,9 @@ static void put(const char *rel, const char *text)
 
 static void on_done(void *ud, size_t nf, size_t nd, double ms)
 {
+    (void)nf;
+    (void)nd;
+    (void)ms;
     *(int *)ud = 1;
 }
 
@@ -326,4 +329,21 @@ Test(symbols, folding_a_deep_list_is_linear_and_closes_at_eof)
     cr_assert_eq(int_at(first, "endLine"), 1999);
     json_decref(r);
     buf_free(&b);
+}
+
+Test(symbols, sections_end_before_the_templates_rule_and_notes_are_no_fields)
+{
+    srv->caps.hierarchical_symbols = true;
+    json_t *r = symbols_document(srv, open_doc(PF "/NOTES.md",
+                                               "# Notes\n\n**Created:** 2026-03-02\n\n"
+                                               "> **Note on Time Estimates:** agentic time\n\n"
+                                               "## A\n\nText.\n\n---\n\n## B\n\nMore.\n\n* * *\n"));
+    json_t *h1 = json_array_get(r, 0);
+    json_t *kids = json_object_get(h1, "children");
+    cr_assert_eq(json_array_size(kids), 3);
+    cr_assert_str_eq(str_at(json_array_get(kids, 0), "name"), "Created");
+    assert_range(json_object_get(json_array_get(kids, 1), "range"), 6, 0, 8, 5);
+    assert_range(json_object_get(json_array_get(kids, 2), "range"), 12, 0, 14, 5);
+    assert_range(json_object_get(h1, "range"), 0, 0, 14, 5);
+    json_decref(r);
 }

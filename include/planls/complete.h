@@ -32,8 +32,11 @@ typedef enum complete_kind {
 /* The completion context at a cursor. */
 typedef struct complete_ctx {
     complete_kind_t kind;
-    uint32_t start;      /* first byte of the typed prefix the items replace */
-    uint32_t end;        /* the cursor */
+    uint32_t start;      /* first byte the items replace */
+    uint32_t end;        /* end of what they replace: the cursor, or past it
+                            the rest of a link target or phase number the
+                            cursor is in (so nothing is left dangling) */
+    uint32_t cursor;     /* the cursor: [start, cursor) is what was typed */
     char *path;          /* COMPLETE_ANCHOR: the link path before '#' ("" =
                             this document); NULL otherwise */
     bool in_link_label;  /* COMPLETE_PHASE: typed inside "[...", so no

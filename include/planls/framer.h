@@ -5,7 +5,9 @@
  * Header names are case-insensitive; Content-Type is accepted and ignored;
  * unknown headers are ignored. A header block with no valid Content-Length,
  * or a line that is not a header, is reported as FRAMER_BAD and skipped: the
- * framer resynchronises on the next line starting with "Content-Length:".
+ * framer resynchronises on the next "Content-Length:" (case-insensitive), found
+ * anywhere in the input: the body before a broken header usually has no
+ * trailing newline.
  * A Content-Length above max_len is reported as FRAMER_BAD and its body is
  * discarded as it arrives, never buffered. */
 #ifndef PLANLS_FRAMER_H
