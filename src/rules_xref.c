@@ -22,12 +22,14 @@
 #define CYCLE_SHOW_MAX 10
 #define CYCLE_RELATED_MAX 16
 #define CYCLE_DATA_MAX 64
-/* Strongly connected components up to this size get the shortest cycle
- * through each edge (one BFS per edge); larger ones a cycle built from two
- * spanning trees, linear per edge. */
+/* Cycles in strongly connected components up to this size are shortest
+ * cycles (BFS); larger components get a cycle built from two spanning
+ * trees, linear in the component's size. */
 #define CYCLE_BFS_MAX 128
 /* Strings longer than this are never compared for "did you mean". */
 #define SUGGEST_MAX_LEN 64
+/* Distance-table cells one document's suggestions may cost (a few ms). */
+#define SUGGEST_BUDGET ((size_t)8 << 20)
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -308,8 +310,11 @@ static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
 
 /* The slug closest to key, when one is close enough to be a plausible typo
  * (distance at most a third of the shorter length, at least 1) or one
- * contains the other; NULL otherwise. */
-static const char *slug_suggest(const slugset_t *s, const char *key)
+ * contains the other; NULL otherwise. *budget bounds the work over a whole
+ * document (cells of the distance table): a document with thousands of
+ * broken anchors into one with thousands of headings stays fast, the late
+ * ones simply get no suggestion. */
+static const char *slug_suggest(const slugset_t *s, const char *key, size_t *budget)
 {
     size_t nk = strlen(key);
     if (nk == 0 || nk > SUGGEST_MAX_LEN)
@@ -321,10 +326,15 @@ static const char *slug_suggest(const slugset_t *s, const char *key)
         size_t nc = strlen(c);
         if (nc == 0 || nc > SUGGEST_MAX_LEN)
             continue;
-        size_t dist = edit_distance(key, nk, c, nc);
-        size_t shorter = nk < nc ? nk : nc;
+        size_t shorter = nk < nc ? nk : nc, longer = nk < nc ? nc : nk;
         size_t limit = shorter / 3 ? shorter / 3 : 1;
         bool contains = shorter >= 4 && (strstr(c, key) || strstr(key, c));
+        if (!contains && longer - shorter > limit)
+            continue; /* the distance is at least the length difference */
+        if (*budget < nk * nc)
+            break;
+        *budget -= nk * nc;
+        size_t dist = edit_distance(key, nk, c, nc);
         if ((dist <= limit || contains) && dist < best_d) {
             best = c;
             best_d = dist;
@@ -355,6 +365,7 @@ void rule_pl041_link_anchor(rule_ctx_t *cx, ws_doc_t *d)
     if (!doc_ok(d) || !d->link_paths)
         return;
     map_t sets = MAP_INIT; /* target path -> slugset_t* */
+    size_t budget = SUGGEST_BUDGET;
     for (size_t i = 0; i < d->md->n_links; i++) {
         const md_link_t *l = &d->md->links[i];
         if (l->is_external || !l->anchor || !l->anchor[0])
@@ -369,7 +380,7 @@ void rule_pl041_link_anchor(rule_ctx_t *cx, ws_doc_t *d)
         }
         char *key = anchor_key(l->anchor);
         if (!map_has(&s->slugs, key)) {
-            const char *sug = slug_suggest(s, key);
+            const char *sug = slug_suggest(s, key, &budget);
             char *a = utf8_clean(l->anchor);
             char *tn = utf8_clean(t == d ? "this document" : t->name);
             rule_diag_t *rd;
@@ -605,6 +616,16 @@ void rule_pl044_navigation(rule_ctx_t *cx, ws_folder_t *f)
 /* ------------------------------------------------------------------ */
 /* PL046: Next Phase does not link the next plan                       */
 
+/* The template's unfilled "[Link to next work package plan]" (any
+ * "[Link ...]" text in brackets that is not itself a link). */
+static bool is_link_placeholder(const char *v)
+{
+    if (!v || strncmp(v, "[Link ", 6) != 0)
+        return false;
+    const char *close = strchr(v, ']');
+    return close && close[1] != '(' && close[1] != '[';
+}
+
 void rule_pl046_next_phase(rule_ctx_t *cx, ws_doc_t *d)
 {
     if (!doc_ok(d) || !d->folder || d->kind != MD_KIND_PLAN || d->number < 0)
@@ -617,6 +638,8 @@ void rule_pl046_next_phase(rule_ctx_t *cx, ws_doc_t *d)
     ws_doc_t *next = plan_after(f, d->number);
     if (!next)
         return; /* the last plan may omit it or say there is none */
+    if (is_link_placeholder(fld->value) && config_rule_sev(cx->cfg, "PL030") != CONFIG_SEV_OFF)
+        return; /* the template's "[Link to next ...]" is PL030's */
     for (size_t i = 0; d->link_paths && i < d->md->n_links; i++) {
         const md_link_t *l = &d->md->links[i];
         if (!span_inside(l->span, fld->value_span) || !d->link_paths[i])
@@ -1108,8 +1131,8 @@ static void prio_check(rule_ctx_t *cx, ws_folder_t *f, ws_doc_t *d)
             continue;
         const md_field_t *pf = md_field_get(p->md, "Priority", true);
         const char *want = pf ? rule_priority_word(pf->value) : NULL;
-        if (!want || !strcmp(want, pc->priority))
-            continue;
+        if (!want || util_ieq(want, pc->priority))
+            continue; /* "High" is the same priority (its case is no PL051 matter) */
         char *got = utf8_clean(pc->priority), *pn = utf8_clean(p->name);
         rule_diag_t *rd = rule_report(cx, d, pc->span, 0,
                                       "Phase %d is listed as %s here, but its plan %s says "

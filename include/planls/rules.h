@@ -1,8 +1,9 @@
 /* rules: the diagnostic rule catalogue of DESIGN §2 (PL001-PL055), run on
  * the workspace model. One function per rule, listed in one table with its
- * code, name, default severity and description. Rules read the model only:
- * they never touch the disk (existence of link targets goes through
- * ws_path_exists, which caches). */
+ * code, name, default severity and description. Rules read the model; the
+ * disk is touched only through the workspace: existence of link targets
+ * (ws_path_exists, cached) and Markdown link targets outside every folder,
+ * loaded once on demand for anchor checks (ws_doc_load). */
 #ifndef PLANLS_RULES_H
 #define PLANLS_RULES_H
 
