@@ -179,9 +179,11 @@ static int check_path(const char *arg, check_format_t fmt, int threads, FILE *ou
             goto done;
         }
         if (!d->folder) {
-            /* The document's directory may be a planning folder. */
-            ws_scan(ws, 1, NULL, scan_done, NULL);
-            uv_run(&loop, UV_RUN_DEFAULT);
+            /* The document's directory may be a planning folder: load just
+             * that folder, never the whole tree above it. */
+            char *dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));
+            ws_folder_load(ws, dir[0] ? dir : "/");
+            free(dir);
             d = ws_doc_by_path(ws, real);
         }
         t->docs++;

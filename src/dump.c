@@ -164,8 +164,13 @@ int check_dump(const char *arg, FILE *out, log_t *log)
     uv_loop_t loop;
     uv_loop_init(&loop);
     ws_t *ws = ws_new(&loop, root[0] ? root : "/", &cfg, log);
-    ws_scan(ws, 1, NULL, done_cb, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    if (is_dir) {
+        ws_scan(ws, 1, NULL, done_cb, NULL);
+        uv_run(&loop, UV_RUN_DEFAULT);
+    } else {
+        /* Only the file's own planning folder (for resolved links). */
+        ws_folder_load(ws, root[0] ? root : "/");
+    }
     json_t *result = NULL;
     int rc = 0;
     if (is_dir) {

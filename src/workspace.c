@@ -296,10 +296,17 @@ static void folder_remove_doc(ws_folder_t *f, ws_doc_t *d)
     folder_refresh_members(f);
 }
 
-static void folder_add_doc(ws_folder_t *f, ws_doc_t *d)
+/* Add d to f; the member order is restored by folder_refresh_members(),
+ * which callers adding many documents run once at the end. */
+static void folder_push_doc(ws_folder_t *f, ws_doc_t *d)
 {
     d->folder = f;
     UTIL_PUSH(f->docs, f->n_docs, f->cap_docs, d);
+}
+
+static void folder_add_doc(ws_folder_t *f, ws_doc_t *d)
+{
+    folder_push_doc(f, d);
     folder_refresh_members(f);
 }
 
@@ -671,7 +678,7 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
         if (!d)
             d = doc_new(ws, sf->path);
         if (!d->folder)
-            folder_add_doc(f, d); /* new, or loaded on demand before */
+            folder_push_doc(f, d); /* new, or loaded on demand before */
         if (d->is_open) {
             d->on_disk = true;
             continue;
@@ -691,7 +698,7 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
         d->gen++;
         ws->docs_scanned++;
     }
-    folder_mark(f);
+    folder_refresh_members(f);
 }
 
 /* Every scan job is in: resolve links again (targets found later) and tell
@@ -1176,6 +1183,14 @@ int ws_watch(ws_t *ws)
 }
 
 /* ---- lookups ------------------------------------------------------------ */
+
+ws_folder_t *ws_folder_load(ws_t *ws, const char *dir)
+{
+    ws_folder_t *f = map_get(&ws->folder_map, dir);
+    if (f || !is_planning_dir(&ws->cfg, dir))
+        return f;
+    return folder_load(ws, dir);
+}
 
 ws_doc_t *ws_doc_by_path(const ws_t *ws, const char *path)
 {

@@ -136,6 +136,9 @@ ws_doc_t *ws_doc_by_uri(const ws_t *ws, const char *uri);
 /* The document at path, loaded on demand when it is a readable Markdown file
  * (for links out of a folder: anchors, hover, definition). May return NULL. */
 ws_doc_t *ws_doc_load(ws_t *ws, const char *path);
+/* The planning folder at dir, loaded now (synchronously) when dir is one
+ * and not known yet; NULL when dir is not a planning folder. */
+ws_folder_t *ws_folder_load(ws_t *ws, const char *dir);
 size_t ws_n_folders(const ws_t *ws);
 ws_folder_t *ws_folder_at(const ws_t *ws, size_t i);
 ws_folder_t *ws_folder_by_path(const ws_t *ws, const char *path);
