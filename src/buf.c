@@ -22,6 +22,7 @@ void buf_reserve(buf_t *b, size_t extra)
         ncap = ncap * 2;
     b->data = xrealloc(b->data, ncap);
     b->cap = ncap;
+    b->data[b->len] = '\0'; /* a reserved, still empty buffer is a string too */
 }
 
 void buf_append(buf_t *b, const void *data, size_t len)

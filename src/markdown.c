@@ -146,13 +146,92 @@ static char *buf_take(buf_t *b)
     return buf_detach(b, NULL);
 }
 
-/* Clean copy of s[0..n). Caller frees. */
-static char *str_clean(const char *s, size_t n)
+/* True when s[0..n) is valid UTF-8 without NUL bytes. */
+static bool utf8_clean(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (u[i] && u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        if (!u[i])
+            return false;
+        i += utf8_dec(u + i, n - i, &cp);
+        if (cp < 0)
+            return false;
+    }
+    return true;
+}
+
+/* Every string of a document lives in one arena the document owns, so a
+ * model of thousands of strings costs a handful of allocations. */
+typedef struct arena_blk {
+    struct arena_blk *next;
+    size_t used, cap;
+    char data[];
+} arena_blk_t;
+
+typedef struct md_doc_full {
+    md_doc_t doc; /* first member: md_doc_free() casts back */
+    arena_blk_t *arena;
+} md_doc_full_t;
+
+static char *arena_alloc(arena_blk_t **head, size_t n)
+{
+    arena_blk_t *b = *head;
+    if (b && b->cap - b->used >= n) {
+        char *p = b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    size_t cap = b && b->cap < 65536 ? b->cap * 2 : b ? b->cap : 4096;
+    if (cap < n)
+        cap = n;
+    arena_blk_t *nb = xmalloc(sizeof *nb + cap);
+    nb->cap = cap;
+    nb->used = n;
+    if (b && cap == n) { /* a big string: its own block, the head keeps filling */
+        nb->next = b->next;
+        b->next = nb;
+    } else {
+        nb->next = b;
+        *head = nb;
+    }
+    return nb->data;
+}
+
+static void arena_free(arena_blk_t *b)
+{
+    while (b) {
+        arena_blk_t *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+/* Copy of s[0..n) in the arena, NUL-terminated. */
+static char *ar_dup(arena_blk_t **ar, const char *s, size_t n)
+{
+    char *p = arena_alloc(ar, n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* Clean copy of s[0..n) in the arena: NUL bytes and invalid UTF-8 become
+ * U+FFFD, so every string of the model can go into JSON as it is. */
+static char *ar_clean(arena_blk_t **ar, const char *s, size_t n)
+{
+    if (utf8_clean(s, n))
+        return ar_dup(ar, s, n);
     buf_t b = BUF_INIT;
-    buf_reserve(&b, n);
     buf_append_clean(&b, s, n);
-    return buf_take(&b);
+    char *p = ar_dup(ar, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return p;
 }
 
 /* Code points that GitHub's heading slugger removes besides ASCII
@@ -252,21 +331,23 @@ static int32_t cp_lower(int32_t c)
 /* ------------------------------------------------------------------ */
 /* Public string helpers                                               */
 
-char *md_slug(const char *text)
+/* Append GitHub's slug of text to b (never longer than 2 bytes per input
+ * byte: only İ grows, from 2 bytes to 3). */
+static void slug_into(buf_t *b, const char *text)
 {
-    buf_t b = BUF_INIT;
     const unsigned char *s = (const unsigned char *)(text ? text : "");
     size_t n = strlen((const char *)s), i = 0;
-    buf_reserve(&b, n);
+    buf_reserve(b, 2 * n);
+    char *o = b->data + b->len;
     while (i < n) {
         unsigned char c = s[i];
         if (c < 0x80) {
             if (is_lower(c) || is_digit(c) || c == '-' || c == '_')
-                buf_append_char(&b, (char)c);
+                *o++ = (char)c;
             else if (is_upper(c))
-                buf_append_char(&b, (char)(c | 32));
+                *o++ = (char)(c | 32);
             else if (c == ' ')
-                buf_append_char(&b, '-');
+                *o++ = '-';
             i++;
             continue;
         }
@@ -275,13 +356,21 @@ char *md_slug(const char *text)
         i += l;
         if (cp < 0 || cp_slug_dropped(cp))
             continue;
-        char enc[4];
         if (cp == 0x130) { /* JavaScript lower-cases İ to i + U+0307 */
-            buf_append(&b, "i\xCC\x87", 3);
+            memcpy(o, "i\xCC\x87", 3);
+            o += 3;
             continue;
         }
-        buf_append(&b, enc, utf8_enc(cp_lower(cp), enc));
+        o += utf8_enc(cp_lower(cp), o);
     }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+}
+
+char *md_slug(const char *text)
+{
+    buf_t b = BUF_INIT;
+    slug_into(&b, text);
     return buf_take(&b);
 }
 
@@ -341,7 +430,10 @@ static bool is_dashed_run(const char *s, size_t n, bool (*cls)(unsigned char))
 
 static bool is_lower_or_digit(unsigned char c) { return is_lower(c) || is_digit(c); }
 static bool is_upper_or_digit(unsigned char c) { return is_upper(c) || is_digit(c); }
-static bool is_name_char(unsigned char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.'; }
+static bool is_name_char(unsigned char c)
+{
+    return is_alnum(c) || c == '_' || c == '-' || c == '.';
+}
 
 md_kind_t md_kind_from_name(const char *basename, int *number, bool *malformed)
 {
@@ -435,14 +527,13 @@ typedef struct blk {
     bool desync;     /* the scanner lost cmark; nothing more is recorded */
 } blk_t;
 
-enum { FR_LINK, FR_IMAGE, FR_AUTO };
+enum { FR_LINK, FR_IMAGE };
 
 /* An open link or image while walking inlines. */
 typedef struct iframe {
     cmark_node *node;
     int kind;
     int link;        /* index in doc->links, -1 when not recorded */
-    uint32_t open;   /* content offset of '[' / '![' / '<' */
     uint32_t label;  /* content offset of the label's first byte */
 } iframe_t;
 
@@ -470,10 +561,13 @@ typedef struct lpos {
     uint32_t off, end;
     int col;
     bool ptab;
+    uint32_t fo; /* cached first non-blank at or after off (when fo_ok) */
+    int fcol;
+    bool fo_ok;
 } lpos_t;
 
 typedef struct refdef {
-    char *label; /* normalised */
+    char *label; /* normalised, in the arena */
     md_span_t target;
     md_span_t anchor;
     uint32_t order;
@@ -481,7 +575,7 @@ typedef struct refdef {
 
 typedef struct pending {
     size_t link;
-    char *label; /* normalised */
+    char *label; /* normalised, in the arena */
 } pending_t;
 
 typedef struct ent {
@@ -492,6 +586,7 @@ typedef struct ent {
 } ent_t;
 
 typedef struct ps {
+    arena_blk_t **ar; /* the document's string arena */
     const char *w; /* the text cmark sees (NULs substituted) */
     uint32_t len;
     uint32_t *ls, *le; /* line starts and content ends (before terminator) */
@@ -534,6 +629,10 @@ typedef struct ps {
     ent_t *ents; /* named-entity cache, 512 slots, allocated on first use */
     md_span_t *scratch; /* table cells of the row being split */
     size_t cap_scratch;
+    struct mention *ments; /* phases named by the current paragraph */
+    size_t cap_ments;
+    bool *labelled;
+    size_t cap_labelled;
 } ps_t;
 
 static md_span_t span(uint32_t a, uint32_t b)
@@ -685,25 +784,30 @@ static int col_at(ps_t *ps, uint32_t li, uint32_t off)
 }
 
 /* cmark's S_find_first_nonspace: returns the indentation in columns and
- * the first non-blank byte in *fo. */
-static int lp_indent(const ps_t *ps, const lpos_t *st, uint32_t *fo)
+ * the first non-blank byte in *fo. Like cmark it caches that byte, so the
+ * blanks of a line are scanned once however many containers match there
+ * (tab stops are absolute, so the cached column stays right). */
+static int lp_indent(const ps_t *ps, lpos_t *st, uint32_t *fo)
 {
-    uint32_t p = st->off;
-    int col = st->col, to_tab = 4 - st->col % 4;
-    while (p < st->end) {
-        if (ps->w[p] == ' ') {
-            p++, col++;
-            if (--to_tab == 0)
+    if (!st->fo_ok || st->fo < st->off) {
+        uint32_t p = st->off;
+        int col = st->col, to_tab = 4 - st->col % 4;
+        while (p < st->end) {
+            if (ps->w[p] == ' ') {
+                p++, col++;
+                if (--to_tab == 0)
+                    to_tab = 4;
+            } else if (ps->w[p] == '\t') {
+                p++, col += to_tab;
                 to_tab = 4;
-        } else if (ps->w[p] == '\t') {
-            p++, col += to_tab;
-            to_tab = 4;
-        } else {
-            break;
+            } else {
+                break;
+            }
         }
+        st->fo = p, st->fcol = col, st->fo_ok = true;
     }
-    *fo = p;
-    return col - st->col;
+    *fo = st->fo;
+    return st->fcol - st->col;
 }
 
 /* cmark's S_advance_offset by columns. */
@@ -730,7 +834,7 @@ static void lp_advance(const ps_t *ps, lpos_t *st, int count)
 static lpos_t lp_match(ps_t *ps, uint32_t li, size_t n, bool *lazy)
 {
     *lazy = true;
-    lpos_t st = {ps->ls[li], ps->le[li], 0, false};
+    lpos_t st = {ps->ls[li], ps->le[li], 0, false, 0, 0, false};
     size_t lo = 0, hi = n;
     while (lo < hi) { /* first container opened on li (lines ascend) */
         size_t mid = (lo + hi) / 2;
@@ -757,7 +861,7 @@ static lpos_t lp_match(ps_t *ps, uint32_t li, size_t n, bool *lazy)
     }
     if (lo < n) {
         const ctr_t *c = &ps->ctr[n - 1];
-        st.off = c->off, st.col = c->col, st.ptab = c->ptab;
+        st.off = c->off, st.col = c->col, st.ptab = c->ptab, st.fo_ok = false;
     }
     *lazy = false;
     return st;
@@ -783,7 +887,7 @@ static void ctr_push_bq(ps_t *ps, cmark_node *n)
 {
     int line = cmark_node_get_start_line(n);
     uint32_t li = line_index(ps, line), g = off_of(ps, line, cmark_node_get_start_column(n));
-    lpos_t st = {g + 1, ps->le[li], col_at(ps, li, g) + 1, false};
+    lpos_t st = {g + 1, ps->le[li], col_at(ps, li, g) + 1, false, 0, 0, false};
     if (st.off < st.end && is_sp((unsigned char)ps->w[st.off]))
         lp_advance(ps, &st, 1);
     ctr_t c = {true, line, st.off, st.col, st.ptab, 0};
@@ -806,7 +910,7 @@ static void ctr_push_item(ps_t *ps, cmark_node *n)
             q++;
         width = (int)(q - m) + 1;
     }
-    lpos_t st = {m + (uint32_t)width, ps->le[li], mcol + width, false};
+    lpos_t st = {m + (uint32_t)width, ps->le[li], mcol + width, false, 0, 0, false};
     if (st.off > st.end)
         st.off = st.end;
     lpos_t save = st;
@@ -961,12 +1065,13 @@ static uint32_t spnl(const char *c, uint32_t q, uint32_t n)
     return q;
 }
 
-/* Normalised reference label: ASCII and common scripts lower-cased,
- * whitespace runs collapsed, trimmed (cmark case-folds the same way for the
- * labels documents use). Caller frees. */
-static char *label_norm(const char *c, uint32_t a, uint32_t e)
+/* Normalised reference label, in the arena: ASCII and common scripts
+ * lower-cased, whitespace runs collapsed, trimmed (cmark case-folds the
+ * same way for the labels documents use). Lower-casing never lengthens. */
+static char *label_norm(ps_t *ps, const char *c, uint32_t a, uint32_t e)
 {
-    buf_t b = BUF_INIT;
+    char *out = arena_alloc(ps->ar, e - a + 1);
+    size_t n = 0;
     bool space = false;
     const unsigned char *u = (const unsigned char *)c;
     uint32_t i = a;
@@ -976,25 +1081,28 @@ static char *label_norm(const char *c, uint32_t a, uint32_t e)
             i++;
             continue;
         }
-        if (space && b.len)
-            buf_append_char(&b, ' ');
+        if (space && n)
+            out[n++] = ' ';
         space = false;
         if (u[i] < 0x80) {
-            buf_append_char(&b, (char)(is_upper(u[i]) ? u[i] | 32 : u[i]));
+            out[n++] = (char)(is_upper(u[i]) ? u[i] | 32 : u[i]);
             i++;
             continue;
         }
         int32_t cp;
         size_t l = utf8_dec(u + i, e - i, &cp);
         if (cp < 0) {
-            buf_append(&b, c + i, 1);
+            out[n++] = c[i];
+        } else if (cp == 0xDF || cp == 0x1E9E) { /* ß and ẞ fold to "ss" */
+            out[n++] = 's';
+            out[n++] = 's';
         } else {
-            char enc[4];
-            buf_append(&b, enc, utf8_enc(cp_lower(cp), enc));
+            n += utf8_enc(cp_lower(cp), out + n);
         }
         i += (uint32_t)l;
     }
-    return buf_take(&b);
+    out[n] = '\0';
+    return out;
 }
 
 /* Span of the anchor inside destination content [ds, de): after the first
@@ -1062,11 +1170,9 @@ static uint32_t parse_refdef(ps_t *ps, const blk_t *b, uint32_t p0)
         if (!end && q < n)
             return 0;
     }
-    char *label = label_norm(c, ls, le);
-    if (!label[0]) {
-        free(label);
+    char *label = label_norm(ps, c, ls, le);
+    if (!label[0])
         return q - p0;
-    }
     dest_trim(c, &ds, &de);
     refdef_t d = {label, src_span(b, ds, de), anchor_in(b, ds, de), src_at(b, p0)};
     UTIL_PUSH(ps->defs, ps->n_defs, ps->cap_defs, d);
@@ -1134,7 +1240,8 @@ static size_t entity_named(ps_t *ps, const char *c, uint32_t p, uint32_t el, con
         cmark_node *doc = cmark_parse_document(c + p, el, CMARK_OPT_DEFAULT);
         cmark_node *para = doc ? cmark_node_first_child(doc) : NULL;
         cmark_node *t = para ? cmark_node_first_child(para) : NULL;
-        const char *lit = t && cmark_node_get_type(t) == CMARK_NODE_TEXT ? cmark_node_get_literal(t) : NULL;
+        const char *lit =
+            t && cmark_node_get_type(t) == CMARK_NODE_TEXT ? cmark_node_get_literal(t) : NULL;
         size_t ll = lit ? strlen(lit) : 0;
         /* an unknown name comes back as the text itself */
         if (lit && ll && ll < sizeof(e->val) && !(ll == el && memcmp(lit, c + p, el) == 0)) {
@@ -1158,6 +1265,20 @@ static bool match_text(ps_t *ps, blk_t *b, const char *lit, size_t ll)
     const char *c = b->buf.data;
     uint32_t p = b->pos, lim = b->lim;
     size_t i = 0;
+    if (p > 0 && c[p - 1] == '\n' && ll && is_sp((unsigned char)lit[0])) {
+        /* indentation cmark kept (a lazy line, a partially used tab) */
+        while (i < ll && is_sp((unsigned char)lit[i]))
+            i++;
+        while (p < lim && is_sp((unsigned char)c[p]))
+            p++;
+        lit += i, ll -= i, i = 0;
+    }
+    /* the usual case: no escape or entity can hide in the span */
+    if (ll <= lim - p && memcmp(c + p, lit, ll) == 0 && !memchr(lit, '\\', ll) &&
+        !memchr(lit, '&', ll)) {
+        b->pos = p + (uint32_t)ll;
+        return true;
+    }
     while (i < ll) {
         if (p >= lim)
             return false;
@@ -1274,15 +1395,15 @@ static bool match_delims(blk_t *b, int n)
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
 
+/* The phase number a link's path names when it is a plan file, or -1. */
 static int find_plan_number(const char *path)
 {
     int num;
     bool bad;
-    if (!path || !*path)
+    if (!path || !util_has_suffix(path, "-plan.md"))
         return -1;
     return md_kind_from_name(path, &num, &bad) == MD_KIND_PLAN ? num : -1;
 }
-
 
 static int hexval(unsigned char c)
 {
@@ -1293,24 +1414,27 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-/* Percent-decode a relative destination ("%00" stays encoded) into a clean
- * string. Caller frees. */
-static char *pct_decode(const char *s)
+/* Percent-decode a relative destination ("%00" stays encoded), into the
+ * arena. */
+static char *pct_decode(ps_t *ps, const char *s)
 {
-    buf_t raw = BUF_INIT;
     size_t n = strlen(s);
+    if (!memchr(s, '%', n))
+        return ar_clean(ps->ar, s, n);
+    char *raw = xmalloc(n + 1);
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int h, l;
         if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
             (l = hexval((unsigned char)s[i + 2])) >= 0 && (h | l) != 0) {
-            buf_append_char(&raw, (char)(h * 16 + l));
+            raw[k++] = (char)(h * 16 + l);
             i += 2;
-            continue;
+        } else {
+            raw[k++] = s[i];
         }
-        buf_append_char(&raw, s[i]);
     }
-    char *out = str_clean(raw.data ? raw.data : "", raw.len);
-    buf_free(&raw);
+    char *out = ar_clean(ps->ar, raw, k);
+    free(raw);
     return out;
 }
 
@@ -1328,13 +1452,13 @@ static bool has_scheme(const char *s)
     return i >= 2 && s[i] == ':';
 }
 
-static void link_set_target(md_link_t *l, const char *url)
+static void link_set_target(ps_t *ps, md_link_t *l, const char *url)
 {
     l->is_external = has_scheme(url);
-    l->target = l->is_external ? str_clean(url, strlen(url)) : pct_decode(url);
+    l->target = l->is_external ? ar_clean(ps->ar, url, strlen(url)) : pct_decode(ps, url);
     const char *h = strchr(l->target, '#');
-    l->path = h ? xstrndup(l->target, (size_t)(h - l->target)) : xstrdup(l->target);
-    l->anchor = h ? xstrdup(h + 1) : NULL;
+    l->path = h ? ar_dup(ps->ar, l->target, (size_t)(h - l->target)) : l->target;
+    l->anchor = h ? (char *)h + 1 : NULL;
 }
 
 /* Record a link at its opening bracket; spans are completed at its end. */
@@ -1347,22 +1471,22 @@ static int link_record(ps_t *ps, cmark_node *n, uint32_t open, uint32_t label)
     l.span = span(so, sl);
     l.text_span = l.target_span = l.anchor_span = span(sl, sl);
     const char *url = cmark_node_get_url(n);
-    link_set_target(&l, url ? url : "");
+    link_set_target(ps, &l, url ? url : "");
     l.section = ps->cur_section;
     l.table_row = -1;
     UTIL_PUSH(doc->links, doc->n_links, ps->cap_links, l);
     return (int)doc->n_links - 1;
 }
 
-/* Trimmed, clean copy of a text buffer. Caller frees. */
-static char *buf_trimmed(const buf_t *b)
+/* Trimmed, clean copy of a text buffer, in the arena. */
+static char *buf_trimmed(ps_t *ps, const buf_t *b)
 {
     size_t a = 0, e = b->len;
     while (a < e && is_ws((unsigned char)b->data[a]))
         a++;
     while (e > a && is_ws((unsigned char)b->data[e - 1]))
         e--;
-    return str_clean(b->data ? b->data + a : "", e - a);
+    return ar_clean(ps->ar, b->data ? b->data + a : "", e - a);
 }
 
 /* The digits of a phase number end at x: no letter, digit or '_' may
@@ -1454,7 +1578,7 @@ static bool link_enter(ps_t *ps, cmark_node *n, bool image)
     blk_t *b = &ps->b;
     const char *c = b->buf.data;
     uint32_t p = b->pos, lim = b->lim;
-    iframe_t f = {n, image ? FR_IMAGE : FR_LINK, -1, p, 0};
+    iframe_t f = {n, image ? FR_IMAGE : FR_LINK, -1, 0};
     if (image) {
         if (p + 1 >= lim || c[p] != '!' || c[p + 1] != '[')
             return false;
@@ -1473,7 +1597,7 @@ static bool link_enter(ps_t *ps, cmark_node *n, bool image)
             l->span = src_span(b, p, e + 1);
             l->text_span = l->target_span = src_span(b, p + 1, e);
             l->anchor_span = anchor_in(b, p + 1, e);
-            l->text = str_clean(c + p + 1, e - p - 1);
+            l->text = ar_clean(ps->ar, c + p + 1, e - p - 1);
             l->is_external = true;
         }
         b->pos = e + 1;
@@ -1540,7 +1664,7 @@ static bool link_exit(ps_t *ps, cmark_node *n)
     md_link_t *l = &ps->doc->links[f.link];
     l->span = span(l->span.start, src_end(b, p));
     l->text_span = src_span(b, f.label, label_end);
-    l->text = buf_trimmed(&ps->ltext);
+    l->text = buf_trimmed(ps, &ps->ltext);
     if (inl) {
         dest_trim(c, &ds, &de);
         l->target_span = src_span(b, ds, de);
@@ -1549,7 +1673,7 @@ static bool link_exit(ps_t *ps, cmark_node *n)
         l->is_reference = true;
         l->target_span = src_span(b, rl_s, rl_e);
         l->anchor_span = span(l->target_span.end, l->target_span.end);
-        pending_t pd = {(size_t)f.link, label_norm(c, rl_s, rl_e)};
+        pending_t pd = {(size_t)f.link, label_norm(ps, c, rl_s, rl_e)};
         UTIL_PUSH(ps->pend, ps->n_pend, ps->cap_pend, pd);
     }
     if (ps->rec_link == f.link)
@@ -1631,6 +1755,32 @@ lost:
 /* ------------------------------------------------------------------ */
 /* Leaf blocks                                                         */
 
+/* The line of a setext heading's underline: the first line after its
+ * first that is "=" or "-" runs inside the containers (a lazy line is
+ * text). */
+static uint32_t setext_underline(ps_t *ps, uint32_t li0, uint32_t last)
+{
+    for (uint32_t li = li0 + 1; li <= last; li++) {
+        bool lazy;
+        lpos_t st = lp_match(ps, li, ps->n_ctr, &lazy);
+        uint32_t p = st.off, e = ps->le[li];
+        if (lazy)
+            continue;
+        while (p < e && is_sp((unsigned char)ps->w[p]))
+            p++;
+        char ch = p < e ? ps->w[p] : 0;
+        if (ch != '=' && ch != '-')
+            continue;
+        while (p < e && ps->w[p] == ch)
+            p++;
+        while (p < e && is_sp((unsigned char)ps->w[p]))
+            p++;
+        if (p == e)
+            return li;
+    }
+    return last > li0 ? last : li0 + 1;
+}
+
 /* Build the content of a paragraph or heading the way cmark does, and
  * strip leading reference definitions (recording them). */
 static void blk_begin(ps_t *ps, cmark_node *n, int heading)
@@ -1662,8 +1812,11 @@ static void blk_begin(ps_t *ps, cmark_node *n, int heading)
             p++;
         blk_add(b, w, li0, p, e, false);
     } else {
-        if (heading >= 0)
-            last--; /* the setext underline */
+        if (heading >= 0) { /* cmark's end line may be past the underline */
+            last = setext_underline(ps, li0, last);
+            el = (int)last + 1;
+            last--;
+        }
         for (uint32_t li = li0; li <= last; li++)
             blk_add(b, w, li, li == li0 ? s0 : cont_start(ps, li), ps->le[li], true);
         uint32_t p = 0;
@@ -1768,7 +1921,7 @@ static bool prio_at(const ps_t *ps, uint32_t p, uint32_t e, md_span_t *word)
 
 static void push_prio(ps_t *ps, int phase, md_span_t word, md_span_t phase_span)
 {
-    md_prio_claim_t c = {phase, str_clean(ps->w + word.start, word.end - word.start), word,
+    md_prio_claim_t c = {phase, ar_clean(ps->ar, ps->w + word.start, word.end - word.start), word,
                          phase_span};
     UTIL_PUSH(ps->doc->prios, ps->doc->n_prios, ps->cap_prios, c);
 }
@@ -1780,13 +1933,17 @@ typedef struct mention {
     md_span_t span, num;
 } mention_t;
 
-/* The paragraph's mentions in source order. Caller frees *out. */
-static size_t para_mentions(ps_t *ps, mention_t **out)
+/* The paragraph's mentions in source order, in ps->ments (valid until the
+ * next paragraph). */
+static size_t para_mentions(ps_t *ps, const mention_t **out)
 {
     md_doc_t *doc = ps->doc;
     size_t nr = doc->n_refs - ps->r0, nl = doc->n_links - ps->l0, n = 0, i = 0, j = 0;
-    mention_t *m = xmalloc((nr + nl + 1) * sizeof *m);
-    bool *labelled = xcalloc(nl + 1, 1);
+    util_grow((void **)&ps->ments, &ps->cap_ments, nr + nl + 1, sizeof(mention_t));
+    util_grow((void **)&ps->labelled, &ps->cap_labelled, nl + 1, sizeof(bool));
+    mention_t *m = ps->ments;
+    bool *labelled = ps->labelled;
+    memset(labelled, 0, nl + 1);
     for (size_t k = ps->r0; k < doc->n_refs; k++)
         if (doc->refs[k].link >= (int)ps->l0)
             labelled[(size_t)doc->refs[k].link - ps->l0] = true;
@@ -1806,7 +1963,6 @@ static size_t para_mentions(ps_t *ps, mention_t **out)
         }
         j++;
     }
-    free(labelled);
     *out = m;
     return n;
 }
@@ -1848,8 +2004,8 @@ static void para_field(ps_t *ps, uint32_t li, uint32_t a, uint32_t e)
     while (ve > v && is_ws((unsigned char)w[ve - 1]))
         ve--;
     md_field_t f;
-    f.key = str_clean(w + k, ke - k);
-    f.value = str_clean(w + v, ve - v);
+    f.key = ar_clean(ps->ar, w + k, ke - k);
+    f.value = ar_clean(ps->ar, w + v, ve - v);
     f.line = span(ps->ls[li], ps->le[li]);
     f.key_span = span(a, kse);
     f.value_span = span(v, ve);
@@ -1948,7 +2104,7 @@ static void push_row(ps_t *ps, int table, uint32_t a, uint32_t e, size_t ncols)
     md_row_t r = {trim_span(ps, a, e), table, doc->n_cells, n < ncols ? n : ncols};
     for (size_t i = 0; i < r.n_cells; i++) {
         md_span_t s = ps->scratch[i];
-        md_cell_t c = {str_clean(ps->w + s.start, s.end - s.start), s};
+        md_cell_t c = {ar_clean(ps->ar, ps->w + s.start, s.end - s.start), s};
         UTIL_PUSH(doc->cells, doc->n_cells, ps->cap_cells, c);
     }
     UTIL_PUSH(doc->rows, doc->n_rows, ps->cap_rows, r);
@@ -2235,20 +2391,19 @@ static void para_finish(ps_t *ps)
     if (ps->blk_lead && item && i0 + 3 <= b->lim && c[i0] == '[' && c[i0 + 2] == ']' &&
         (c[i0 + 1] == ' ' || c[i0 + 1] == 'x' || c[i0 + 1] == 'X') &&
         (i0 + 3 == b->lim || is_ws((unsigned char)c[i0 + 3]))) {
-        buf_t t = BUF_INIT;
         uint32_t p = i0 + 3;
         while (p < b->lim && is_ws((unsigned char)c[p]))
             p++;
-        for (; p < b->lim; p++)
-            buf_append_char(&t, c[p] == '\n' ? ' ' : c[p]);
-        md_check_t ck = {c[i0 + 1] != ' ', str_clean(t.data ? t.data : "", t.len), item->line,
-                         src_span(b, i0, i0 + 3), ps->cur_section};
-        buf_free(&t);
+        char *text = ar_clean(ps->ar, c + p, b->lim - p);
+        for (char *q = text; (q = strchr(q, '\n')) != NULL;)
+            *q = ' ';
+        md_check_t ck = {c[i0 + 1] != ' ', text, item->line, src_span(b, i0, i0 + 3),
+                         ps->cur_section};
         UTIL_PUSH(doc->checks, doc->n_checks, ps->cap_checks, ck);
     }
 
     bool need_mentions = (ps->req_level && item) || table || (ps->prio_level && ps->blk_lead);
-    mention_t *m = NULL;
+    const mention_t *m = NULL;
     size_t nm = need_mentions ? para_mentions(ps, &m) : 0;
 
     if (ps->req_level && item) {
@@ -2280,16 +2435,12 @@ static void para_finish(ps_t *ps)
             push_prio(ps, parent->phase, word, parent->phase_span);
         }
     }
-    free(m);
 }
 
 /* ------------------------------------------------------------------ */
 /* Headings                                                            */
 
-static bool bare_is(const char *text, const char *name)
-{
-    return util_ieq(md_heading_bare(text), name);
-}
+
 
 static void heading_enter(ps_t *ps, cmark_node *n)
 {
@@ -2319,17 +2470,19 @@ static void heading_finish(ps_t *ps)
 {
     md_heading_t *h = &ps->doc->headings[ps->blk_heading];
     blk_t *b = &ps->b;
-    h->text = buf_trimmed(&ps->htext);
+    h->text = buf_trimmed(ps, &ps->htext);
     h->text_span = src_span(b, b->istart, b->lim);
-    uint32_t el = line_index(ps, cmark_node_get_end_line(ps->blk_node));
+    uint32_t el = b->segs[b->n_segs - 1].li; /* the last text line */
+    if (b->segs[0].li != line_index(ps, cmark_node_get_end_line(ps->blk_node)))
+        el++; /* setext: its underline */
     h->span = span(h->span.start, line_end_trim(ps, el, h->span.start));
-    const char *t = h->text;
+    const char *t = md_heading_bare(h->text);
     section_update(&ps->req_level, h->level,
-                   bare_is(t, "Requires (Blockers)") || bare_is(t, "Requires") ||
-                       bare_is(t, "Blockers"));
-    section_update(&ps->dep_level, h->level, bare_is(t, "Dependencies"));
+                   util_ieq(t, "Requires (Blockers)") || util_ieq(t, "Requires") ||
+                       util_ieq(t, "Blockers"));
+    section_update(&ps->dep_level, h->level, util_ieq(t, "Dependencies"));
     section_update(&ps->prio_level, h->level,
-                   bare_is(t, "Priority Order") || bare_is(t, "Priorities"));
+                   util_ieq(t, "Priority Order") || util_ieq(t, "Priorities"));
     if (h->level == 2)
         ps->seen_h2 = true;
 }
@@ -2337,9 +2490,11 @@ static void heading_finish(ps_t *ps)
 static void blk_end(ps_t *ps)
 {
     md_doc_t *doc = ps->doc;
+    if (!ps->b.desync && ps->b.pos != ps->b.lim)
+        MD_ON_DESYNC(); /* cmark's inlines did not cover the block exactly */
     for (size_t i = ps->l0; i < doc->n_links; i++)
         if (!doc->links[i].text)
-            doc->links[i].text = xstrdup("");
+            doc->links[i].text = ar_dup(ps->ar, "", 0);
     ps->n_fr = 0;
     ps->image_depth = 0;
     ps->rec_link = -1;
@@ -2367,11 +2522,21 @@ static void item_enter(ps_t *ps, cmark_node *n)
 static void code_block(ps_t *ps, cmark_node *n)
 {
     int sl = cmark_node_get_start_line(n), el = cmark_node_get_end_line(n);
+    int ec = cmark_node_get_end_column(n);
     if (el < sl)
         el = sl;
     uint32_t s = off_of(ps, sl, cmark_node_get_start_column(n));
     uint32_t li = line_index(ps, el);
-    int ec = cmark_node_get_end_column(n);
+    if (el > sl) {
+        /* for a fence closed by its container's end, cmark reports the line
+         * that closed the container */
+        bool lazy;
+        lp_match(ps, li, ps->n_ctr, &lazy);
+        if (lazy) {
+            el--, li--;
+            ec = (int)(ps->le[li] - ps->ls[li]);
+        }
+    }
     uint32_t e = ps->ls[li] + (ec > 0 ? (uint32_t)ec : 0);
     if (e > ps->le[li])
         e = ps->le[li];
@@ -2573,33 +2738,42 @@ static slot_t *slot_find(slot_t *tab, size_t mask, const char *key)
 
 /* GitHub's unique slugs: a repeat of "x" becomes "x-1", "x-2", ...,
  * skipping slugs already taken (github-slugger's algorithm). */
-static void headings_slugs(md_doc_t *doc)
+static void headings_slugs(ps_t *ps)
 {
+    md_doc_t *doc = ps->doc;
     size_t cap = 16;
     while (cap < doc->n_headings * 2 + 2)
         cap *= 2;
     slot_t *tab = xcalloc(cap, sizeof(slot_t));
+    buf_t b = BUF_INIT;
     for (size_t i = 0; i < doc->n_headings; i++) {
         md_heading_t *h = &doc->headings[i];
-        char *slug = md_slug(h->text);
-        slot_t *orig = slot_find(tab, cap - 1, slug);
+        buf_clear(&b);
+        slug_into(&b, h->text);
+        buf_append(&b, "", 0);
+        slot_t *orig = slot_find(tab, cap - 1, b.data);
         if (orig->key) {
-            char *cand = NULL;
+            size_t base = b.len;
             slot_t *s;
             do {
-                orig->count++;
-                free(cand);
-                cand = xasprintf("%s-%d", slug, orig->count);
-                s = slot_find(tab, cap - 1, cand);
+                char num[24];
+                int k = (int)sizeof num, v = ++orig->count;
+                num[--k] = '\0';
+                do
+                    num[--k] = (char)('0' + v % 10);
+                while ((v /= 10) > 0);
+                num[--k] = '-';
+                b.len = base;
+                buf_append(&b, num + k, sizeof num - 1 - (size_t)k);
+                s = slot_find(tab, cap - 1, b.data);
             } while (s->key);
-            free(slug);
-            slug = cand;
         }
-        h->slug = slug;
-        slot_t *s = slot_find(tab, cap - 1, slug);
-        s->key = slug;
+        h->slug = ar_dup(ps->ar, b.data, b.len);
+        slot_t *s = slot_find(tab, cap - 1, h->slug);
+        s->key = h->slug;
         s->count = 0;
     }
+    buf_free(&b);
     free(tab);
 }
 
@@ -2637,7 +2811,7 @@ static void headings_finish(ps_t *ps)
     while (top)
         doc->headings[stack[--top]].section_end = ps->len;
     free(stack);
-    headings_slugs(doc);
+    headings_slugs(ps);
 }
 
 /* "# Phase N: Title" */
@@ -2669,7 +2843,7 @@ static void h1_parse(ps_t *ps)
     while (is_sp((unsigned char)t[p]))
         p++;
     doc->h1_phase = atoi(t + d);
-    doc->h1_title = xstrdup(t + p);
+    doc->h1_title = ar_dup(ps->ar, t + p, strlen(t + p));
 
     /* the title's span in the source: after "Phase N:" and any emphasis */
     const char *w = ps->w;
@@ -2705,7 +2879,8 @@ static int span_cmp(const void *x, const void *y)
 
 md_doc_t *md_parse(const char *text, size_t len)
 {
-    md_doc_t *doc = xcalloc(1, sizeof *doc);
+    md_doc_full_t *full = xcalloc(1, sizeof *full);
+    md_doc_t *doc = &full->doc;
     doc->h1 = -1;
     doc->h1_phase = -1;
     if (!text)
@@ -2721,6 +2896,7 @@ md_doc_t *md_parse(const char *text, size_t len)
         for (size_t i = 0; i < len; i++)
             own[i] = text[i] ? text[i] : MD_NUL_SUBST;
     }
+    ps.ar = &full->arena;
     ps.w = own ? own : (len ? text : "");
     ps.len = (uint32_t)len;
     ps.doc = doc;
@@ -2745,10 +2921,6 @@ md_doc_t *md_parse(const char *text, size_t len)
         }
     }
 
-    for (size_t i = 0; i < ps.n_defs; i++)
-        free(ps.defs[i].label);
-    for (size_t i = 0; i < ps.n_pend; i++)
-        free(ps.pend[i].label);
     free(ps.defs);
     free(ps.pend);
     free(ps.items);
@@ -2756,6 +2928,8 @@ md_doc_t *md_parse(const char *text, size_t len)
     free(ps.fr);
     free(ps.ents);
     free(ps.scratch);
+    free(ps.ments);
+    free(ps.labelled);
     free(ps.b.segs);
     buf_free(&ps.b.buf);
     buf_free(&ps.htext);
@@ -2771,27 +2945,7 @@ void md_doc_free(md_doc_t *doc)
 {
     if (!doc)
         return;
-    free(doc->h1_title);
-    for (size_t i = 0; i < doc->n_fields; i++) {
-        free(doc->fields[i].key);
-        free(doc->fields[i].value);
-    }
-    for (size_t i = 0; i < doc->n_headings; i++) {
-        free(doc->headings[i].text);
-        free(doc->headings[i].slug);
-    }
-    for (size_t i = 0; i < doc->n_links; i++) {
-        free(doc->links[i].text);
-        free(doc->links[i].target);
-        free(doc->links[i].path);
-        free(doc->links[i].anchor);
-    }
-    for (size_t i = 0; i < doc->n_cells; i++)
-        free(doc->cells[i].text);
-    for (size_t i = 0; i < doc->n_checks; i++)
-        free(doc->checks[i].text);
-    for (size_t i = 0; i < doc->n_prios; i++)
-        free(doc->prios[i].priority);
+    md_doc_full_t *full = (md_doc_full_t *)doc;
     free(doc->fields);
     free(doc->headings);
     free(doc->links);
@@ -2803,7 +2957,8 @@ void md_doc_free(md_doc_t *doc)
     free(doc->deps);
     free(doc->prios);
     free(doc->code);
-    free(doc);
+    arena_free(full->arena);
+    free(full);
 }
 
 const md_field_t *md_field_get(const md_doc_t *doc, const char *key, bool header_only)

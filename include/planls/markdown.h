@@ -193,4 +193,35 @@ bool md_in_code(const md_doc_t *doc, uint32_t offset);
  * than '-' and '_' removed, spaces -> '-'. Caller frees. */
 char *md_slug(const char *text);
 
+/* How md_parse reads documents (notes added to the contract above):
+ *  - Strings of a document are valid UTF-8 without NUL (invalid sequences
+ *    and NUL bytes become U+FFFD; a NUL inside heading or link text becomes
+ *    0x1A) and belong to the document: md_doc_free() releases them all, so
+ *    never free() one. link->anchor points into link->target.
+ *  - `Phase N`: "Phase" (case-sensitive, not preceded by a letter, digit or
+ *    '_'), blanks, 1-6 digits not followed by a letter, digit, '_', '+' or a
+ *    range/decimal ("-4", ".5", "/4", "–4"). "Phase 3-4" is ambiguous and
+ *    "Phases 3-4" is plural: neither is a reference. Image descriptions hold
+ *    no references or links.
+ *  - Table rows: refs get MD_CTX_TABLE instead of MD_CTX_PARAGRAPH; a row
+ *    keeps at most n_cols cells (GitHub drops the rest); cells split on '|'
+ *    unless escaped or inside a code span.
+ *  - code also lists raw inline HTML (tags, comments).
+ *  - Fields: `**Key:** value` and `**Key**: value`, a blank or the line end
+ *    after the closing `**`; an empty value has an empty value_span at the
+ *    end of the line.
+ *  - md_check_t.span and the plan form of md_dep_t.span run from the list
+ *    marker to the end of that line; a "Phase A depends on ..." dep's span
+ *    is the statement's line. to_span is the phase number, or the
+ *    destination of a link to a plan file ("04-x-plan.md").
+ *  - Sections: "Requires (Blockers)" (also "Requires", "Blockers") for plan
+ *    deps; "Dependencies" (any level, with its subsections) for "depends on"
+ *    lines; "Priority Order" / "Priorities" for list priority claims. Any
+ *    table with "Priority" and "Phase" header cells gives table claims.
+ *    Priority words match in any case and keep their spelling;
+ *    "HIGH/MEDIUM/LOW" is a placeholder, not a claim.
+ *  - body_end / section_end are the start of the line of the next heading.
+ *  - Slugs follow github-slugger, which GitHub matches: emoji are dropped but
+ *    a following U+FE0F stays ("⚠️ Risks" -> "\uFE0F-risks"). */
+
 #endif
