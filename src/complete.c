@@ -30,27 +30,6 @@ enum {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* A JSON string of s; bytes that are not valid UTF-8 become U+FFFD (jansson
- * refuses invalid UTF-8, and document text is never trusted). */
-static json_t *jstr(const char *s)
-{
-    size_t n = strlen(s);
-    if (text_utf8_valid(s, n))
-        return json_stringn_nocheck(s, n);
-    buf_t b = BUF_INIT;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = text_utf8_decode(s + i, n - i, &cp);
-        if (text_utf8_valid(s + i, k))
-            buf_append(&b, s + i, k);
-        else
-            buf_append_str(&b, "\xEF\xBF\xBD");
-        i += k;
-    }
-    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
-    buf_free(&b);
-    return j;
-}
 
 /* The directory of an absolute path ("/" for a file at the root). Caller
  * frees. */
@@ -362,13 +341,13 @@ static json_t *add_item(builder_t *b, const char *label, int kind, const char *n
                         const char *sort)
 {
     json_t *it = json_object();
-    json_object_set_new(it, "label", jstr(label));
+    json_object_set_new(it, "label", text_json(label));
     json_object_set_new(it, "kind", json_integer(kind));
     if (sort)
-        json_object_set_new(it, "sortText", jstr(sort));
+        json_object_set_new(it, "sortText", text_json(sort));
     json_t *te = json_object();
     json_object_set(te, "range", b->range);
-    json_object_set_new(te, "newText", jstr(new_text));
+    json_object_set_new(te, "newText", text_json(new_text));
     json_object_set_new(it, "textEdit", te);
     json_array_append_new(b->items, it);
     return it;
@@ -418,10 +397,10 @@ static void doc_item(builder_t *b, const ws_doc_t *d, const char *label, char gr
     json_t *it = add_item(b, label, KIND_FILE, dest, sort);
     const char *h1 = doc_h1(d);
     if (h1 && h1[0])
-        json_object_set_new(it, "detail", jstr(h1));
+        json_object_set_new(it, "detail", text_json(h1));
     char *sum = doc_summary(d);
     if (sum)
-        json_object_set_new(it, "documentation", jstr(sum));
+        json_object_set_new(it, "documentation", text_json(sum));
     free(sum);
     free(sort);
     free(dest);
@@ -516,7 +495,7 @@ static void anchor_items(builder_t *b)
         snprintf(sort, sizeof(sort), "%06zu", i);
         json_t *it = add_item(b, h->slug, KIND_REFERENCE, h->slug, sort);
         if (h->text && h->text[0])
-            json_object_set_new(it, "detail", jstr(h->text));
+            json_object_set_new(it, "detail", text_json(h->text));
     }
 }
 
@@ -546,10 +525,10 @@ static void phase_items(builder_t *b)
             snprintf(label, sizeof(label), "Phase %d", p->number);
             snprintf(sort, sizeof(sort), "%06d.0", p->number);
             json_t *it = add_item(b, label, KIND_REFERENCE, label, sort);
-            json_object_set_new(it, "detail", jstr(title ? title : p->name));
+            json_object_set_new(it, "detail", text_json(title ? title : p->name));
             if (title && b->s->caps.completion_label_details)
                 json_object_set_new(it, "labelDetails",
-                                    json_pack("{s:o}", "description", jstr(title)));
+                                    json_pack("{s:o}", "description", text_json(title)));
             prev = p->number;
         }
         if (b->cx->in_link_label)
@@ -570,7 +549,7 @@ static void phase_items(builder_t *b)
         buf_printf(&link, "](%s)", dest);
         snprintf(sort, sizeof(sort), "%06d.1", p->number);
         json_t *it = add_item(b, buf_cstr(&link), KIND_REFERENCE, buf_cstr(&link), sort);
-        json_object_set_new(it, "filterText", jstr(filter));
+        json_object_set_new(it, "filterText", text_json(filter));
         buf_free(&link);
         free(filter);
         free(dest);
@@ -607,7 +586,7 @@ static void value_items(builder_t *b, const char *const *values, size_t n, int k
         snprintf(sort, sizeof(sort), "%02zu", sort_base + i);
         char *text = value_text(b, values[i]);
         json_t *it = add_item(b, values[i], kind, text, sort);
-        json_object_set_new(it, "detail", jstr(detail));
+        json_object_set_new(it, "detail", text_json(detail));
         free(text);
     }
 }

@@ -14,27 +14,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* A JSON string of s with invalid UTF-8 bytes as U+FFFD (jansson refuses
- * invalid UTF-8; document text is never trusted). */
-static json_t *jstr(const char *s)
-{
-    size_t n = strlen(s);
-    if (text_utf8_valid(s, n))
-        return json_stringn_nocheck(s, n);
-    buf_t b = BUF_INIT;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = text_utf8_decode(s + i, n - i, &cp);
-        if (text_utf8_valid(s + i, k))
-            buf_append(&b, s + i, k);
-        else
-            buf_append_str(&b, "\xEF\xBF\xBD");
-        i += k;
-    }
-    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
-    buf_free(&b);
-    return j;
-}
 
 /* The empty range at the top of a file (a new reference). */
 static json_t *zero_range(void)
@@ -46,7 +25,7 @@ static json_t *zero_range(void)
 /* A Location; range is stolen. New reference. */
 static json_t *location(const char *uri, json_t *range)
 {
-    return json_pack("{s:o,s:o}", "uri", jstr(uri), "range", range);
+    return json_pack("{s:o,s:o}", "uri", text_json(uri), "range", range);
 }
 
 static const char *doc_h1(const ws_doc_t *d)
@@ -512,7 +491,7 @@ json_t *nav_hover(server_t *s, ws_doc_t *doc, size_t offset)
     b.data[b.len] = '\0';
     json_t *contents = json_pack("{s:s,s:o}", "kind", s->caps.markdown_hover ? "markdown"
                                                                               : "plaintext",
-                                 "value", jstr(buf_cstr(&b)));
+                                 "value", text_json(buf_cstr(&b)));
     buf_free(&b);
     return json_pack("{s:o,s:o}", "contents", contents, "range",
                      server_range(s, doc, h.span.start, h.span.end));
@@ -554,7 +533,7 @@ json_t *nav_document_links(server_t *s, ws_doc_t *doc)
         json_array_append_new(out, json_pack("{s:o,s:o}", "range",
                                              server_range(s, doc, l->target_span.start,
                                                           l->target_span.end),
-                                             "target", jstr(uri)));
+                                             "target", text_json(uri)));
         free(uri);
     }
     map_free(&seen);

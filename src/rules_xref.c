@@ -59,41 +59,18 @@ static char lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* A valid UTF-8 copy of document text for messages. Caller frees. */
+static char *utf8_clean(const char *s)
+{
+    return text_utf8_clean(s, strlen(s), NULL);
+}
+
 static bool span_inside(md_span_t inner, md_span_t outer)
 {
     return inner.start >= outer.start && inner.end <= outer.end;
 }
 
-/* A copy of s that is valid UTF-8 (each invalid byte becomes U+FFFD), for
- * text taken from documents into messages and JSON data (jansson rejects
- * invalid UTF-8). Caller frees. */
-static char *utf8_clean(const char *s)
-{
-    size_t n = strlen(s);
-    if (text_utf8_valid(s, n))
-        return xstrndup(s, n);
-    buf_t b = BUF_INIT;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = text_utf8_decode(s + i, n - i, &cp);
-        if (cp == 0xFFFD && !(k == 3 && (unsigned char)s[i] == 0xEF))
-            buf_append_str(&b, "\xEF\xBF\xBD");
-        else
-            buf_append(&b, s + i, k);
-        i += k;
-    }
-    size_t len;
-    return buf_detach(&b, &len);
-}
 
-/* json_string of document-derived text (never NULL). */
-static json_t *jstr(const char *s)
-{
-    char *c = utf8_clean(s ? s : "");
-    json_t *j = json_string(c);
-    free(c);
-    return j ? j : json_string("");
-}
 
 static void set_data(rule_diag_t *rd, json_t *data)
 {
@@ -192,7 +169,7 @@ void rule_pl040_link_target(rule_ctx_t *cx, ws_doc_t *d)
                                       "Link target '%s' does not exist: no such file relative "
                                       "to this document (or in externalDocs)",
                                       p);
-        set_data(rd, json_pack("{s:o}", "target", jstr(l->path)));
+        set_data(rd, json_pack("{s:o}", "target", text_json(l->path)));
         free(p);
     }
     map_free(&seen);
@@ -393,9 +370,9 @@ void rule_pl041_link_anchor(rule_ctx_t *cx, ws_doc_t *d)
                                  "Anchor '#%s' names no heading of %s; expected the slug of "
                                  "one of its headings",
                                  a, tn);
-            json_t *data = json_pack("{s:o}", "anchor", jstr(l->anchor));
+            json_t *data = json_pack("{s:o}", "anchor", text_json(l->anchor));
             if (data && sug)
-                json_object_set_new(data, "suggestion", jstr(sug));
+                json_object_set_new(data, "suggestion", text_json(sug));
             set_data(rd, data);
             free(tn);
             free(a);
@@ -543,7 +520,7 @@ void rule_pl043_link_title(rule_ctx_t *cx, ws_doc_t *d)
                                       n, got, want);
         if (rd)
             rule_add_related(rd, p, p->md->headings[p->md->h1].span, "Title of Phase %d", n);
-        set_data(rd, json_pack("{s:i,s:o}", "phase", n, "expected", jstr(p->md->h1_title)));
+        set_data(rd, json_pack("{s:i,s:o}", "phase", n, "expected", text_json(p->md->h1_title)));
         free(want);
         free(got);
     }
@@ -601,7 +578,7 @@ static void nav_check(rule_ctx_t *cx, ws_folder_t *f, ws_doc_t *nav, const char 
                                       "%s is missing from the %s table of %s; add a row "
                                       "linking it",
                                       name, section, nav->name);
-        set_data(rd, json_pack("{s:o,s:s}", "file", jstr(d->name), "table", section));
+        set_data(rd, json_pack("{s:o,s:s}", "file", text_json(d->name), "table", section));
         free(name);
     }
     map_free(&listed);
@@ -652,7 +629,7 @@ void rule_pl046_next_phase(rule_ctx_t *cx, ws_doc_t *d)
     rule_diag_t *rd = rule_report(cx, d, fld->value_span, 0,
                                   "Next Phase should link the next plan, %s (Phase %d)", name,
                                   next->number);
-    set_data(rd, json_pack("{s:o,s:i}", "expected", jstr(next->name), "phase", next->number));
+    set_data(rd, json_pack("{s:o,s:i}", "expected", text_json(next->name), "phase", next->number));
     free(name);
 }
 

@@ -15,27 +15,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* A JSON string of s with invalid UTF-8 bytes as U+FFFD (jansson refuses
- * invalid UTF-8; document text is never trusted). */
-static json_t *jstr(const char *s)
-{
-    size_t n = strlen(s);
-    if (text_utf8_valid(s, n))
-        return json_stringn_nocheck(s, n);
-    buf_t b = BUF_INIT;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = text_utf8_decode(s + i, n - i, &cp);
-        if (text_utf8_valid(s + i, k))
-            buf_append(&b, s + i, k);
-        else
-            buf_append_str(&b, "\xEF\xBF\xBD");
-        i += k;
-    }
-    json_t *j = json_stringn_nocheck(buf_cstr(&b), b.len);
-    buf_free(&b);
-    return j;
-}
 
 bool symbols_fuzzy_match(const char *pattern, const char *text)
 {
@@ -99,9 +78,9 @@ static json_t *doc_symbol(const char *name, const char *detail, int kind, json_t
                           json_t *selection)
 {
     json_t *sym = json_object();
-    json_object_set_new(sym, "name", jstr(name));
+    json_object_set_new(sym, "name", text_json(name));
     if (detail && detail[0])
-        json_object_set_new(sym, "detail", jstr(detail));
+        json_object_set_new(sym, "detail", text_json(detail));
     json_object_set_new(sym, "kind", json_integer(kind));
     json_object_set_new(sym, "range", range);
     json_object_set_new(sym, "selectionRange", selection);
@@ -164,10 +143,10 @@ static json_t *hierarchical(server_t *s, ws_doc_t *doc)
 static json_t *sym_info(const char *name, int kind, const char *uri, json_t *range,
                         const char *container)
 {
-    json_t *sym = json_pack("{s:o,s:i,s:{s:o,s:o}}", "name", jstr(name), "kind", kind,
-                            "location", "uri", jstr(uri), "range", range);
+    json_t *sym = json_pack("{s:o,s:i,s:{s:o,s:o}}", "name", text_json(name), "kind", kind,
+                            "location", "uri", text_json(uri), "range", range);
     if (container && container[0])
-        json_object_set_new(sym, "containerName", jstr(container));
+        json_object_set_new(sym, "containerName", text_json(container));
     return sym;
 }
 

@@ -485,3 +485,39 @@ bool text_enc_parse(const char *name, text_enc_t *enc)
     }
     return false;
 }
+
+char *text_utf8_clean(const char *s, size_t n, size_t *out_len)
+{
+    char *out = xmalloc(n * 3 + 1); /* each byte grows to at most 3 */
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = text_utf8_decode(s + i, n - i, &cp);
+        if (text_utf8_valid(s + i, k)) {
+            memcpy(out + o, s + i, k);
+            o += k;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        }
+        i += k;
+    }
+    out[o] = '\0';
+    if (out_len)
+        *out_len = o;
+    return out;
+}
+
+json_t *text_json(const char *s)
+{
+    if (!s)
+        return json_string("");
+    size_t n = strlen(s);
+    if (text_utf8_valid(s, n))
+        return json_stringn_nocheck(s, n);
+    size_t len;
+    char *c = text_utf8_clean(s, n, &len);
+    json_t *j = json_stringn_nocheck(c, len);
+    free(c);
+    return j;
+}

@@ -1266,3 +1266,21 @@ Test(text_large, ten_megabyte_line, .timeout = 240)
     EXPECT_LINES(d, 0);
     text_doc_free(d);
 }
+
+Test(text_clean, invalid_bytes_become_replacement_characters)
+{
+    size_t n;
+    char *c = text_utf8_clean("a\xff" "b\xe2\x82" "c\xf0\x9f\x98\x80", 10, &n);
+    cr_assert_str_eq(c, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\xF0\x9F\x98\x80");
+    cr_assert_eq(n, strlen(c));
+    free(c);
+    json_t *j = text_json("ok \xc3\xa9");
+    cr_assert_str_eq(json_string_value(j), "ok \xc3\xa9");
+    json_decref(j);
+    j = text_json("bad \xc3");
+    cr_assert_str_eq(json_string_value(j), "bad \xEF\xBF\xBD");
+    json_decref(j);
+    j = text_json(NULL);
+    cr_assert_str_eq(json_string_value(j), "");
+    json_decref(j);
+}

@@ -14,6 +14,7 @@
 #ifndef PLANLS_TEXT_H
 #define PLANLS_TEXT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +93,14 @@ uint32_t text_cp_units(uint32_t cp, text_enc_t enc);
 size_t text_units(const char *s, size_t n, text_enc_t enc);
 /* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool text_utf8_valid(const char *s, size_t n);
+
+/* A copy of s[0..n) that is valid UTF-8: each byte of an invalid sequence
+ * becomes U+FFFD. Caller frees; *out_len (if non-NULL) gets its length. */
+char *text_utf8_clean(const char *s, size_t n, size_t *out_len);
+/* A JSON string (new reference, never NULL) of untrusted NUL-terminated
+ * text: jansson refuses invalid UTF-8, document text is never trusted. NULL
+ * s gives "". */
+json_t *text_json(const char *s);
 
 /* "utf-16" / "utf-8" / "utf-32" <-> enum; text_enc_parse returns false for
  * anything else. */
