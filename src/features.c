@@ -4,8 +4,10 @@
  * in `capability_fns`, so that a capability exists exactly with its handler. */
 #include "planls/features.h"
 
+#include "planls/actions.h"
 #include "planls/complete.h"
 #include "planls/navigate.h"
+#include "planls/rename.h"
 #include "planls/symbols.h"
 #include "planls/util.h"
 
@@ -21,6 +23,13 @@ static const rpc_method_t methods[] = {
     {"textDocument/documentSymbol", symbols_document_request, NULL},
     {"workspace/symbol", symbols_workspace_request, NULL},
     {"textDocument/foldingRange", symbols_folding_request, NULL},
+    /* actions.c */
+    {"textDocument/codeAction", actions_request, NULL},
+    {"codeAction/resolve", actions_resolve_request, NULL},
+    /* rename.c */
+    {"textDocument/prepareRename", rename_prepare_request, NULL},
+    {"textDocument/rename", rename_request, NULL},
+    {"workspace/willRenameFiles", rename_will_rename_request, NULL},
     {NULL, NULL, NULL},
 };
 
@@ -30,6 +39,8 @@ static const capabilities_fn capability_fns[] = {
     complete_capabilities,
     nav_capabilities,
     symbols_capabilities,
+    actions_capabilities,
+    rename_capabilities,
 };
 
 const rpc_method_t *features_methods(void)
