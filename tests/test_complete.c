@@ -5,85 +5,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "planls/complete.h"
 #include "planls/util.h"
+#include "support.h"
 
 #define PF ".engineering/artifacts/planning/2026-03-02-demo"
 #define PB ".engineering/artifacts/planning/2026-01-10-base"
 #define CURSOR "<|>"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
+static ts_root_t tr;
 static server_t *srv;
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-}
-
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    (void)nf;
-    (void)nd;
-    (void)ms;
-    *(int *)ud = 1;
-}
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-complete-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    put(PF "/START-HERE.md", "# Demo - March 2026\n\n**Created:** 2026-03-02\n**Status:** In Progress\n\n"
-                             "## Priority Order\n\n1. \xF0\x9F\x94\xB4 **HIGH:** Phase 3 - Observability\n");
-    put(PF "/README.md", "# Demo\n\n**Created:** 2026-03-02\n**Status:** In Progress\n");
-    put(PF "/01-CONTEXT-ANALYSIS.md", "# Context Analysis\n\n## Slow Queries\n\nSome.\n\n## Key Findings\n\nMore.\n");
-    put(PF "/03-observability-plan.md",
-        "# Phase 3: Observability\n\n**Date:** 2026-03-02\n**Priority:** HIGH (first)\n"
-        "**Status:** In Progress\n**Estimated Effort:** 3-5h agentic + 1h review\n\n## Overview\n\nMetrics.\n");
-    put(PF "/04-result-types-plan.md",
-        "# Phase 4: Result Types\n\n**Date:** 2026-03-02\n**Priority:** MEDIUM (second)\n"
-        "**Status:** Ready for Implementation\n\n## Overview\n\nTypes.\n");
-    put(PB "/START-HERE.md", "# Base\n\n**Created:** 2026-01-10\n**Status:** Complete\n");
-    put(PB "/02-logging-plan.md", "# Phase 2: Logging\n\n**Priority:** HIGH\n");
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
-    srv = xcalloc(1, sizeof(*srv));
-    srv->loop = &loop;
-    srv->ws = ws_new(&loop, root, &cfg, &lg);
-    srv->enc = TEXT_ENC_UTF16;
-    int done = 0;
-    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done, 1);
+    ts_root_init(&tr, "complete");
+    ts_put(tr.path, PF "/START-HERE.md",
+           "# Demo - March 2026\n\n**Created:** 2026-03-02\n**Status:** In Progress\n\n"
+           "## Priority Order\n\n1. \xF0\x9F\x94\xB4 **HIGH:** Phase 3 - Observability\n");
+    ts_put(tr.path, PF "/README.md",
+           "# Demo\n\n**Created:** 2026-03-02\n**Status:** In Progress\n");
+    ts_put(tr.path, PF "/01-CONTEXT-ANALYSIS.md",
+           "# Context Analysis\n\n## Slow Queries\n\nSome.\n\n## Key Findings\n\nMore.\n");
+    ts_put(tr.path, PF "/03-observability-plan.md",
+           "# Phase 3: Observability\n\n**Date:** 2026-03-02\n**Priority:** HIGH (first)\n"
+           "**Status:** In Progress\n**Estimated Effort:** 3-5h agentic + 1h review\n\n"
+           "## Overview\n\nMetrics.\n");
+    ts_put(tr.path, PF "/04-result-types-plan.md",
+           "# Phase 4: Result Types\n\n**Date:** 2026-03-02\n**Priority:** MEDIUM (second)\n"
+           "**Status:** Ready for Implementation\n\n## Overview\n\nTypes.\n");
+    ts_put(tr.path, PB "/START-HERE.md",
+           "# Base\n\n**Created:** 2026-01-10\n**Status:** Complete\n");
+    ts_put(tr.path, PB "/02-logging-plan.md", "# Phase 2: Logging\n\n**Priority:** HIGH\n");
+    srv = ts_server_new(&tr);
 }
 
 static void teardown(void)
 {
-    ws_free(srv->ws);
-    free(srv);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    config_free(&cfg);
+    ts_server_free(srv);
+    ts_root_fini(&tr);
 }
 
 TestSuite(complete, .init = setup, .fini = teardown);
@@ -96,7 +56,7 @@ static ws_doc_t *open_at(const char *rel, const char *marked, size_t *offset)
     cr_assert_not_null(c, "no cursor in %s", marked);
     size_t at = (size_t)(c - marked);
     char *text = xasprintf("%.*s%s", (int)at, marked, c + strlen(CURSOR));
-    char *path = xasprintf("%s/%s", root, rel);
+    char *path = ts_path(tr.path, rel);
     ws_doc_t *d = ws_open(srv->ws, path, text, strlen(text), 1);
     free(path);
     free(text);
@@ -135,26 +95,14 @@ static size_t n_items(json_t *list)
     return json_array_size(json_object_get(list, "items"));
 }
 
-static const char *str_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static long long int_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
 static void assert_edit(json_t *it, int line, int sc, int ec, const char *text)
 {
     cr_assert_not_null(it);
-    cr_assert_eq(int_at(it, "textEdit.range.start.line"), line);
-    cr_assert_eq(int_at(it, "textEdit.range.start.character"), sc);
-    cr_assert_eq(int_at(it, "textEdit.range.end.line"), line);
-    cr_assert_eq(int_at(it, "textEdit.range.end.character"), ec);
-    cr_assert_str_eq(str_at(it, "textEdit.newText"), text);
+    cr_assert_eq(ts_int_at(it, "textEdit.range.start.line"), line);
+    cr_assert_eq(ts_int_at(it, "textEdit.range.start.character"), sc);
+    cr_assert_eq(ts_int_at(it, "textEdit.range.end.line"), line);
+    cr_assert_eq(ts_int_at(it, "textEdit.range.end.character"), ec);
+    cr_assert_str_eq(ts_str_at(it, "textEdit.newText"), text);
 }
 
 /* ---- context detection ---- */
@@ -300,18 +248,18 @@ Test(complete, link_targets_of_the_folder_then_other_folders)
     cr_assert(json_is_false(json_object_get(r, "isIncomplete")));
     json_t *plan = item(r, "03-observability-plan.md");
     assert_edit(plan, 0, 8, 8, "03-observability-plan.md");
-    cr_assert_eq(int_at(plan, "kind"), 17);
-    cr_assert_str_eq(str_at(plan, "detail"), "Phase 3: Observability");
-    cr_assert_str_eq(str_at(plan, "documentation"),
+    cr_assert_eq(ts_int_at(plan, "kind"), 17);
+    cr_assert_str_eq(ts_str_at(plan, "detail"), "Phase 3: Observability");
+    cr_assert_str_eq(ts_str_at(plan, "documentation"),
                      "Priority: HIGH (first) \xC2\xB7 Status: In Progress \xC2\xB7 "
                      "Effort: 3-5h agentic + 1h review \xC2\xB7 Date: 2026-03-02");
     cr_assert_not_null(item(r, "START-HERE.md"));
     cr_assert_null(item(r, "NOTES.md"), "the document itself is not offered");
     json_t *other = item(r, "../2026-01-10-base/02-logging-plan.md");
     assert_edit(other, 0, 8, 8, "../2026-01-10-base/02-logging-plan.md");
-    cr_assert_str_eq(str_at(other, "detail"), "Phase 2: Logging");
+    cr_assert_str_eq(ts_str_at(other, "detail"), "Phase 2: Logging");
     /* The folder's own documents sort first. */
-    cr_assert_lt(strcmp(str_at(plan, "sortText"), str_at(other, "sortText")), 0);
+    cr_assert_lt(strcmp(ts_str_at(plan, "sortText"), ts_str_at(other, "sortText")), 0);
     cr_assert_eq(n_items(r), 7);
     json_decref(r);
 }
@@ -338,7 +286,7 @@ Test(complete, anchors_of_the_target_and_of_this_document)
     cr_assert_eq(n_items(r), 3);
     json_t *it = item(r, "slow-queries");
     assert_edit(it, 0, 27, 27, "slow-queries");
-    cr_assert_str_eq(str_at(it, "detail"), "Slow Queries");
+    cr_assert_str_eq(ts_str_at(it, "detail"), "Slow Queries");
     cr_assert_not_null(item(r, "context-analysis"));
     cr_assert_not_null(item(r, "key-findings"));
     json_decref(r);
@@ -367,14 +315,14 @@ Test(complete, phases_plain_and_as_links)
     cr_assert_eq(n_items(r), 4);
     json_t *p3 = item(r, "Phase 3");
     assert_edit(p3, 0, 6, 13, "Phase 3");
-    cr_assert_str_eq(str_at(p3, "detail"), "Observability");
+    cr_assert_str_eq(ts_str_at(p3, "detail"), "Observability");
     json_t *l3 = item(r, "[Phase 3: Observability](03-observability-plan.md)");
     assert_edit(l3, 0, 6, 13, "[Phase 3: Observability](03-observability-plan.md)");
-    cr_assert_str_eq(str_at(l3, "filterText"), "Phase 3: Observability");
+    cr_assert_str_eq(ts_str_at(l3, "filterText"), "Phase 3: Observability");
     cr_assert_not_null(item(r, "Phase 4"));
     cr_assert_not_null(item(r, "[Phase 4: Result Types](04-result-types-plan.md)"));
-    cr_assert_lt(strcmp(str_at(p3, "sortText"), str_at(l3, "sortText")), 0);
-    cr_assert_lt(strcmp(str_at(l3, "sortText"), str_at(item(r, "Phase 4"), "sortText")), 0);
+    cr_assert_lt(strcmp(ts_str_at(p3, "sortText"), ts_str_at(l3, "sortText")), 0);
+    cr_assert_lt(strcmp(ts_str_at(l3, "sortText"), ts_str_at(item(r, "Phase 4"), "sortText")), 0);
     json_decref(r);
 }
 
@@ -391,7 +339,7 @@ Test(complete, label_details_when_supported)
 {
     srv->caps.completion_label_details = true;
     json_t *r = complete_marked(PF "/NOTES.md", "Phase <|>");
-    cr_assert_str_eq(str_at(item(r, "Phase 4"), "labelDetails.description"), "Result Types");
+    cr_assert_str_eq(ts_str_at(item(r, "Phase 4"), "labelDetails.description"), "Result Types");
     json_decref(r);
 }
 
@@ -449,8 +397,8 @@ Test(complete, effort_snippet_and_plain_text)
     cr_assert_eq(n_items(r), 1);
     json_t *it = item(r, "X-Yh agentic + Zh review");
     assert_edit(it, 0, 22, 22, "${1:X}-${2:Y}h agentic + ${3:Z}h review");
-    cr_assert_eq(int_at(it, "insertTextFormat"), 2);
-    cr_assert_eq(int_at(it, "kind"), 15);
+    cr_assert_eq(ts_int_at(it, "insertTextFormat"), 2);
+    cr_assert_eq(ts_int_at(it, "kind"), 15);
     json_decref(r);
 
     r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** 2.5-<|>");
@@ -462,7 +410,7 @@ Test(complete, effort_snippet_and_plain_text)
     r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** <|>");
     it = item(r, "X-Yh agentic + Zh review");
     assert_edit(it, 0, 22, 22, "X-Yh agentic + Zh review");
-    cr_assert_eq(int_at(it, "insertTextFormat"), 1);
+    cr_assert_eq(ts_int_at(it, "insertTextFormat"), 1);
     json_decref(r);
 
     r = complete_marked(PF "/NOTES.md", "**Estimated Effort:** 3-5<|>");
@@ -481,13 +429,13 @@ Test(complete, missing_template_sections_in_order)
     cr_assert_eq(n_items(r), 4);
     json_t *ctx = item(r, "Context from Analysis");
     assert_edit(ctx, 8, 3, 3, "Context from Analysis");
-    cr_assert_str_eq(str_at(ctx, "detail"), "template section");
-    cr_assert_str_eq(str_at(item(r, "Dependencies"), "detail"), "required section");
+    cr_assert_str_eq(ts_str_at(ctx, "detail"), "template section");
+    cr_assert_str_eq(ts_str_at(item(r, "Dependencies"), "detail"), "required section");
     cr_assert_not_null(item(r, "Success Criteria"));
     cr_assert_not_null(item(r, "Implementation"));
     cr_assert_null(item(r, "Overview"));
-    cr_assert_lt(strcmp(str_at(ctx, "sortText"), str_at(item(r, "Implementation"), "sortText")),
-                 0);
+    cr_assert_lt(
+        strcmp(ts_str_at(ctx, "sortText"), ts_str_at(item(r, "Implementation"), "sortText")), 0);
     json_decref(r);
 }
 
@@ -531,25 +479,26 @@ Test(complete, invalid_utf8_and_nul_bytes_do_not_break_items)
 
 Test(complete, link_labels_escape_brackets_of_titles)
 {
-    put(PF "/07-search-ui-plan.md", "# Phase 7: Search [beta]\n");
-    char *path = xasprintf("%s/" PF "/07-search-ui-plan.md", root);
+    ts_put(tr.path, PF "/07-search-ui-plan.md", "# Phase 7: Search [beta]\n");
+    char *path = ts_path(tr.path, PF "/07-search-ui-plan.md");
     ws_file_event(srv->ws, path, 1);
     free(path);
     json_t *r = complete_marked(PF "/NOTES.md", "Phase 7<|>");
     json_t *it = item(r, "[Phase 7: Search \\[beta\\]](07-search-ui-plan.md)");
     cr_assert_not_null(it);
-    cr_assert_str_eq(str_at(it, "filterText"), "Phase 7: Search [beta]");
+    cr_assert_str_eq(ts_str_at(it, "filterText"), "Phase 7: Search [beta]");
     json_decref(r);
 }
 
 Test(complete, anchors_through_external_docs)
 {
-    put("docs/workflows/_work-package.md", "# Work Package Workflow\n\n## Testing and Validation\n");
+    ts_put(tr.path, "docs/workflows/_work-package.md",
+           "# Work Package Workflow\n\n## Testing and Validation\n");
     json_t *opts = json_pack("{s:[s]}", "externalDocs", "docs/workflows");
     char *err = NULL;
-    cr_assert_eq(config_merge(&cfg, opts, &err), 0);
+    cr_assert_eq(config_merge(&tr.cfg, opts, &err), 0);
     json_decref(opts);
-    ws_set_config(srv->ws, &cfg);
+    ws_set_config(srv->ws, &tr.cfg);
     json_t *r = complete_marked(PF "/NOTES.md", "[w](_work-package.md#<|>");
     cr_assert_eq(n_items(r), 2);
     cr_assert_not_null(item(r, "testing-and-validation"));

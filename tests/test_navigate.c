@@ -5,43 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "planls/navigate.h"
 #include "planls/util.h"
+#include "support.h"
 
 #define PF ".engineering/artifacts/planning/2026-03-02-demo"
 #define PB ".engineering/artifacts/planning/2026-01-10-base"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
+static ts_root_t tr;
 static server_t *srv;
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-}
-
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    (void)nf;
-    (void)nd;
-    (void)ms;
-    *(int *)ud = 1;
-}
 
 static const char START[] =
     "# Demo - March 2026\n"                                                  /* 0 */
@@ -112,52 +85,31 @@ static const char BASE_PLAN[] =
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-navigate-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    put(PF "/START-HERE.md", START);
-    put(PF "/README.md", "# Demo\n\n**Status:** In Progress\n");
-    put(PF "/01-CONTEXT-ANALYSIS.md", "# Context Analysis\n\n## Slow Queries\n\nSome.\n");
-    put(PF "/03-observability-plan.md", PLAN3);
-    put(PF "/04-result-types-plan.md", PLAN4);
-    put(PB "/START-HERE.md", "# Base\n\n**Status:** Complete\n");
-    put(PB "/02-logging-plan.md", BASE_PLAN);
-    put("docs/guide.md", "# Guide\n\n## Usage\n\nText.\n");
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
-    srv = xcalloc(1, sizeof(*srv));
-    srv->loop = &loop;
-    srv->ws = ws_new(&loop, root, &cfg, &lg);
-    srv->enc = TEXT_ENC_UTF16;
+    ts_root_init(&tr, "navigate");
+    ts_put(tr.path, PF "/START-HERE.md", START);
+    ts_put(tr.path, PF "/README.md", "# Demo\n\n**Status:** In Progress\n");
+    ts_put(tr.path, PF "/01-CONTEXT-ANALYSIS.md",
+           "# Context Analysis\n\n## Slow Queries\n\nSome.\n");
+    ts_put(tr.path, PF "/03-observability-plan.md", PLAN3);
+    ts_put(tr.path, PF "/04-result-types-plan.md", PLAN4);
+    ts_put(tr.path, PB "/START-HERE.md", "# Base\n\n**Status:** Complete\n");
+    ts_put(tr.path, PB "/02-logging-plan.md", BASE_PLAN);
+    ts_put(tr.path, "docs/guide.md", "# Guide\n\n## Usage\n\nText.\n");
+    srv = ts_server_new(&tr);
     srv->caps.markdown_hover = true;
-    int done = 0;
-    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done, 1);
 }
 
 static void teardown(void)
 {
-    ws_free(srv->ws);
-    free(srv);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    config_free(&cfg);
+    ts_server_free(srv);
+    ts_root_fini(&tr);
 }
 
 TestSuite(navigate, .init = setup, .fini = teardown);
 
 static ws_doc_t *doc(const char *rel)
 {
-    char *path = xasprintf("%s/%s", root, rel);
-    ws_doc_t *d = ws_doc_by_path(srv->ws, path);
-    free(path);
-    cr_assert_not_null(d, "%s", rel);
-    return d;
+    return ts_doc(srv->ws, tr.path, rel);
 }
 
 static size_t at(ws_doc_t *d, unsigned line, unsigned ch)
@@ -166,29 +118,17 @@ static size_t at(ws_doc_t *d, unsigned line, unsigned ch)
     return text_offset_at(d->text, p, srv->enc);
 }
 
-static long long int_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-static const char *str_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* loc.uri ends with suffix and its range is the given one. */
 static void assert_loc(json_t *loc, const char *suffix, int sl, int sc, int el, int ec)
 {
     cr_assert_not_null(loc);
-    const char *uri = str_at(loc, "uri");
+    const char *uri = ts_str_at(loc, "uri");
     cr_assert_not_null(uri);
     cr_assert(util_has_suffix(uri, suffix), "%s does not end with %s", uri, suffix);
-    cr_assert_eq(int_at(loc, "range.start.line"), sl);
-    cr_assert_eq(int_at(loc, "range.start.character"), sc);
-    cr_assert_eq(int_at(loc, "range.end.line"), el);
-    cr_assert_eq(int_at(loc, "range.end.character"), ec);
+    cr_assert_eq(ts_int_at(loc, "range.start.line"), sl);
+    cr_assert_eq(ts_int_at(loc, "range.start.character"), sc);
+    cr_assert_eq(ts_int_at(loc, "range.end.line"), el);
+    cr_assert_eq(ts_int_at(loc, "range.end.character"), ec);
 }
 
 /* ---- definition ---- */
@@ -286,9 +226,9 @@ static bool has_loc(json_t *locs, const char *suffix, int line, int sc)
     size_t i;
     json_t *l;
     json_array_foreach(locs, i, l) {
-        const char *uri = str_at(l, "uri");
-        if (uri && util_has_suffix(uri, suffix) && int_at(l, "range.start.line") == line &&
-            int_at(l, "range.start.character") == sc)
+        const char *uri = ts_str_at(l, "uri");
+        if (uri && util_has_suffix(uri, suffix) && ts_int_at(l, "range.start.line") == line &&
+            ts_int_at(l, "range.start.character") == sc)
             return true;
     }
     return false;
@@ -348,8 +288,8 @@ Test(navigate, hover_on_a_phase_reference)
 {
     ws_doc_t *d = doc(PF "/START-HERE.md");
     json_t *r = nav_hover(srv, d, at(d, 20, 24));
-    cr_assert_str_eq(str_at(r, "contents.kind"), "markdown");
-    cr_assert_str_eq(str_at(r, "contents.value"),
+    cr_assert_str_eq(ts_str_at(r, "contents.kind"), "markdown");
+    cr_assert_str_eq(ts_str_at(r, "contents.value"),
                      "**Phase 3: Observability**\n\n"
                      "`03-observability-plan.md`\n\n"
                      "- **Priority:** HIGH (first)\n"
@@ -357,9 +297,9 @@ Test(navigate, hover_on_a_phase_reference)
                      "- **Effort:** 3-5h agentic + 1h review\n"
                      "- **Enables:** Phase 4 (Result Types)\n"
                      "- **Success criteria:** 2/3 checked");
-    cr_assert_eq(int_at(r, "range.start.line"), 20);
-    cr_assert_eq(int_at(r, "range.start.character"), 21);
-    cr_assert_eq(int_at(r, "range.end.character"), 28);
+    cr_assert_eq(ts_int_at(r, "range.start.line"), 20);
+    cr_assert_eq(ts_int_at(r, "range.start.character"), 21);
+    cr_assert_eq(ts_int_at(r, "range.end.character"), 28);
     json_decref(r);
 }
 
@@ -368,16 +308,16 @@ Test(navigate, hover_in_plain_text)
     srv->caps.markdown_hover = false;
     ws_doc_t *d = doc(PF "/03-observability-plan.md");
     json_t *r = nav_hover(srv, d, at(d, 18, 30));
-    cr_assert_str_eq(str_at(r, "contents.kind"), "plaintext");
-    cr_assert_str_eq(str_at(r, "contents.value"),
+    cr_assert_str_eq(ts_str_at(r, "contents.kind"), "plaintext");
+    cr_assert_str_eq(ts_str_at(r, "contents.value"),
                      "Phase 4: Result Types\n"
                      "04-result-types-plan.md\n\n"
                      "Priority: MEDIUM (second)\n"
                      "Status: Ready for Implementation\n"
                      "Depends on: Phase 3 (Observability)\n"
                      "Success criteria: 0/1 checked");
-    cr_assert_eq(int_at(r, "range.start.line"), 18);
-    cr_assert_eq(int_at(r, "range.start.character"), 16);
+    cr_assert_eq(ts_int_at(r, "range.start.line"), 18);
+    cr_assert_eq(ts_int_at(r, "range.start.character"), 16);
     json_decref(r);
 }
 
@@ -385,7 +325,7 @@ Test(navigate, hover_across_folders_names_the_folder)
 {
     ws_doc_t *d = doc(PB "/02-logging-plan.md");
     json_t *r = nav_hover(srv, d, at(d, 4, 10));
-    const char *v = str_at(r, "contents.value");
+    const char *v = ts_str_at(r, "contents.value");
     cr_assert_not_null(v);
     cr_assert(util_has_prefix(v, "**Phase 3: Observability**\n\n"
                                  "`2026-03-02-demo/03-observability-plan.md`\n\n"), "%s", v);
@@ -396,7 +336,7 @@ Test(navigate, hover_on_other_links_and_missing_phases)
 {
     ws_doc_t *d = doc(PF "/03-observability-plan.md");
     json_t *r = nav_hover(srv, d, at(d, 9, 10));
-    cr_assert_str_eq(str_at(r, "contents.value"),
+    cr_assert_str_eq(ts_str_at(r, "contents.value"),
                      "**Context Analysis**\n\n`01-CONTEXT-ANALYSIS.md`\n\n- **Section:** Slow Queries");
     json_decref(r);
     r = nav_hover(srv, d, at(d, 10, 30)); /* external */
@@ -404,7 +344,7 @@ Test(navigate, hover_on_other_links_and_missing_phases)
     json_decref(r);
     d = doc(PF "/START-HERE.md");
     r = nav_hover(srv, d, at(d, 21, 4));
-    cr_assert_str_eq(str_at(r, "contents.value"), "Phase 9: no plan numbered 9 in this folder");
+    cr_assert_str_eq(ts_str_at(r, "contents.value"), "Phase 9: no plan numbered 9 in this folder");
     json_decref(r);
     r = nav_hover(srv, d, at(d, 3, 2)); /* a field, nothing to say */
     cr_assert(json_is_null(r));
@@ -419,13 +359,13 @@ Test(navigate, document_links_of_existing_targets)
     json_t *r = nav_document_links(srv, d);
     cr_assert_eq(json_array_size(r), 3);
     json_t *a = json_array_get(r, 0);
-    cr_assert(util_has_suffix(str_at(a, "target"), "/01-CONTEXT-ANALYSIS.md#L3"), "%s",
-              str_at(a, "target"));
-    cr_assert_eq(int_at(a, "range.start.line"), 9);
-    cr_assert_eq(int_at(a, "range.start.character"), 19);
-    cr_assert_eq(int_at(a, "range.end.character"), 54);
-    cr_assert(util_has_suffix(str_at(json_array_get(r, 1), "target"), "/docs/guide.md#L3"));
-    cr_assert(util_has_suffix(str_at(json_array_get(r, 2), "target"),
+    cr_assert(util_has_suffix(ts_str_at(a, "target"), "/01-CONTEXT-ANALYSIS.md#L3"), "%s",
+              ts_str_at(a, "target"));
+    cr_assert_eq(ts_int_at(a, "range.start.line"), 9);
+    cr_assert_eq(ts_int_at(a, "range.start.character"), 19);
+    cr_assert_eq(ts_int_at(a, "range.end.character"), 54);
+    cr_assert(util_has_suffix(ts_str_at(json_array_get(r, 1), "target"), "/docs/guide.md#L3"));
+    cr_assert(util_has_suffix(ts_str_at(json_array_get(r, 2), "target"),
                               "/" PF "/04-result-types-plan.md"));
     json_decref(r);
 }
@@ -436,8 +376,8 @@ Test(navigate, document_links_in_utf16_after_emoji)
     json_t *r = nav_document_links(srv, d);
     cr_assert_eq(json_array_size(r), 2);
     json_t *l = json_array_get(r, 1);
-    cr_assert_eq(int_at(l, "range.start.line"), 10);
-    cr_assert_eq(int_at(l, "range.start.character"), 31);
-    cr_assert_eq(int_at(l, "range.end.character"), 54);
+    cr_assert_eq(ts_int_at(l, "range.start.line"), 10);
+    cr_assert_eq(ts_int_at(l, "range.start.character"), 31);
+    cr_assert_eq(ts_int_at(l, "range.end.character"), 54);
     json_decref(r);
 }

@@ -3,14 +3,10 @@
  * severity and message, stays quiet on the nearest correct input, and the
  * workflow's templates filled with real content give no finding. Folders are
  * built in a temporary directory from tests/data/rules/doc/. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -21,6 +17,7 @@
 #include "planls/rules.h"
 #include "planls/util.h"
 #include "planls/workspace.h"
+#include "support.h"
 
 #ifndef PLANLS_SOURCE_DIR
 #define PLANLS_SOURCE_DIR "."
@@ -30,49 +27,23 @@
 /* ---- fixture: a planning folder on disk, scanned and checked ---------- */
 
 typedef struct fx {
-    char *root;   /* temporary workspace root */
+    ts_root_t ts; /* temporary workspace root, its loop, log and config */
     char *dir;    /* the planning folder */
-    config_t cfg;
-    log_t log;
-    uv_loop_t loop;
-    bool loop_live;
     ws_t *ws;
     ws_folder_t *folder;
     rule_diags_t diags;
 } fx_t;
 
-static void mkdirs(const char *path)
-{
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        mkdir(p, 0755);
-        *s = '/';
-    }
-    cr_assert(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s", p);
-    free(p);
-}
-
 static void fx_write(fx_t *fx, const char *name, const char *text)
 {
-    char *path = xasprintf("%s/%s", fx->dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-    free(path);
+    ts_put(fx->dir, name, text);
 }
 
 /* Text of a data file (caller frees). */
 static char *data_file(const char *set, const char *name)
 {
     char *path = xasprintf("%s/%s/%s", DATA_DIR, set, name);
-    char *data = NULL;
-    size_t len = 0;
-    int rc = util_read_file(path, 1 << 22, &data, &len);
-    cr_assert_eq(rc, 0, "cannot read %s", path);
+    char *data = ts_read(path);
     free(path);
     return data;
 }
@@ -93,33 +64,26 @@ static const char *const TEMPLATE_FILES[] = {
     "03-feature-plan.md",
 };
 
+static void fx_config(fx_t *fx, const char *json)
+{
+    char *err = NULL;
+    int line = 0, col = 0;
+    int rc = config_merge_text(&fx->ts.cfg, json, strlen(json), &err, &line, &col);
+    cr_assert_eq(rc, 0, "config: %s", err ? err : "?");
+    free(err);
+}
+
 /* A workspace root with the planning folder `name`; set = "clean",
  * "templates" or NULL (empty folder). The link target _work-package.md
  * exists through externalDocs, as in a real repository. */
 static void fx_begin(fx_t *fx, const char *name, const char *set)
 {
     memset(fx, 0, sizeof(*fx));
-    char tmpl[] = "/tmp/planls-rules-doc-XXXXXX";
-    cr_assert_not_null(mkdtemp(tmpl));
-    fx->root = xstrdup(tmpl);
-    fx->dir = xasprintf("%s/.engineering/artifacts/planning/%s", fx->root, name);
-    mkdirs(fx->dir);
-    char *ext = xasprintf("%s/docs/workflows", fx->root);
-    mkdirs(ext);
-    char *wp = xasprintf("%s/_work-package.md", ext);
-    FILE *f = fopen(wp, "wb");
-    cr_assert_not_null(f);
-    fputs("# Work Package Workflow\n", f);
-    fclose(f);
-    free(wp);
-    free(ext);
-    config_init(&fx->cfg);
-    char *err = NULL;
-    int line = 0, col = 0;
-    const char *js = "{\"externalDocs\": [\"docs/workflows\"]}";
-    cr_assert_eq(config_merge_text(&fx->cfg, js, strlen(js), &err, &line, &col), 0);
-    free(err);
-    log_init(&fx->log, LOG_ERROR);
+    ts_root_init(&fx->ts, "rules-doc");
+    fx->dir = xasprintf("%s/.engineering/artifacts/planning/%s", fx->ts.path, name);
+    ts_mkdirs(fx->dir);
+    ts_put(fx->ts.path, "docs/workflows/_work-package.md", "# Work Package Workflow\n");
+    fx_config(fx, "{\"externalDocs\": [\"docs/workflows\"]}");
     const char *const *files = NULL;
     size_t n = 0;
     if (set && strcmp(set, "clean") == 0) {
@@ -136,15 +100,6 @@ static void fx_begin(fx_t *fx, const char *name, const char *set)
     }
 }
 
-static void fx_config(fx_t *fx, const char *json)
-{
-    char *err = NULL;
-    int line = 0, col = 0;
-    int rc = config_merge_text(&fx->cfg, json, strlen(json), &err, &line, &col);
-    cr_assert_eq(rc, 0, "config: %s", err ? err : "?");
-    free(err);
-}
-
 static void fx_remove(fx_t *fx, const char *name)
 {
     char *path = xasprintf("%s/%s", fx->dir, name);
@@ -156,9 +111,7 @@ static void fx_remove(fx_t *fx, const char *name)
 static void fx_edit(fx_t *fx, const char *name, const char *old, const char *new_text)
 {
     char *path = xasprintf("%s/%s", fx->dir, name);
-    char *data = NULL;
-    size_t len = 0;
-    cr_assert_eq(util_read_file(path, 1 << 22, &data, &len), 0, "cannot read %s", path);
+    char *data = ts_read(path);
     char *at = strstr(data, old);
     cr_assert_not_null(at, "%s: \"%s\" not found", name, old);
     buf_t b = BUF_INIT;
@@ -171,51 +124,18 @@ static void fx_edit(fx_t *fx, const char *name, const char *old, const char *new
     free(path);
 }
 
-static void scan_done(void *ud, size_t n_folders, size_t n_docs, double ms)
-{
-    (void)n_folders;
-    (void)n_docs;
-    (void)ms;
-    *(int *)ud = 1;
-}
-
 /* Scan the workspace and run every rule on the planning folder. */
 static void fx_run(fx_t *fx)
 {
-    cr_assert_eq(uv_loop_init(&fx->loop), 0);
-    fx->loop_live = true;
-    fx->ws = ws_new(&fx->loop, fx->root, &fx->cfg, &fx->log);
-    cr_assert_not_null(fx->ws);
-    int done = 0;
-    cr_assert_eq(ws_scan(fx->ws, 1, NULL, scan_done, &done), 0);
-    uv_run(&fx->loop, UV_RUN_DEFAULT);
-    cr_assert(done, "scan did not finish");
-    fx->folder = ws_folder_by_path(fx->ws, fx->dir);
-    cr_assert_not_null(fx->folder, "planning folder %s not found", fx->dir);
-    rule_check_folder(fx->ws, fx->folder, &fx->cfg, &fx->diags);
-    rule_diags_sort(&fx->diags);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    fx->ws = ts_ws_scan(&fx->ts, 1);
+    fx->folder = ts_check_folder(fx->ws, fx->dir, &fx->ts.cfg, &fx->diags);
 }
 
 static void fx_end(fx_t *fx)
 {
     rule_diags_free(&fx->diags);
-    if (fx->ws)
-        ws_free(fx->ws);
-    if (fx->loop_live) {
-        uv_run(&fx->loop, UV_RUN_DEFAULT);
-        cr_assert_eq(uv_loop_close(&fx->loop), 0);
-    }
-    config_free(&fx->cfg);
-    nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(fx->root);
+    ts_ws_free(&fx->ts.loop, fx->ws);
+    ts_root_fini(&fx->ts);
     free(fx->dir);
 }
 
@@ -251,17 +171,9 @@ static const rule_diag_t *one(const fx_t *fx, const char *code, const char *doc)
     return nth(fx, code, doc, 0);
 }
 
-/* The text a span covers (caller frees). */
-static char *span_text(const ws_doc_t *doc, md_span_t s)
-{
-    cr_assert_leq(s.start, s.end);
-    cr_assert_leq(s.end, doc->text->len);
-    return xstrndup(doc->text->data + s.start, s.end - s.start);
-}
-
 static void expect_span(const rule_diag_t *d, const char *text)
 {
-    char *got = span_text(d->doc, d->span);
+    char *got = ts_span_text(d->doc, d->span);
     cr_expect_str_eq(got, text, "%s range: got \"%s\", want \"%s\"", d->code, got, text);
     free(got);
 }
@@ -298,7 +210,7 @@ static void dump(const fx_t *fx)
 {
     for (size_t i = 0; i < fx->diags.n; i++) {
         const rule_diag_t *d = &fx->diags.items[i];
-        char *t = span_text(d->doc, d->span);
+        char *t = ts_span_text(d->doc, d->span);
         fprintf(stderr, "  %s %s [%u,%u) \"%s\": %s\n", d->doc->name, d->code, d->span.start,
                 d->span.end, t, d->message);
         free(t);
@@ -490,7 +402,7 @@ Test(rules_doc, raw_start_template_placeholders)
     size_t pr = 0, adr = 0, pct = 0, total = 0, xy = 0, zh = 0, name = 0, xyh = 0;
     for (size_t i = 0; i < n; i++) {
         const rule_diag_t *d = nth(&fx, "PL030", doc, i);
-        char *t = span_text(d->doc, d->span);
+        char *t = ts_span_text(d->doc, d->span);
         pr += strcmp(t, "PR #XX") == 0;
         adr += strcmp(t, "ADR YYYY") == 0;
         pct += strcmp(t, "~X%") == 0;
@@ -1365,7 +1277,7 @@ Test(rules_pl032, complete_with_unchecked_criteria)
     cr_expect_str_eq(d->related[0].message, "unchecked: Every indexer request carries a trace id");
     cr_expect_str_eq(d->related[1].message,
                      "unchecked: A p99 latency dashboard per shard is published");
-    char *t = span_text(d->related[0].doc, d->related[0].span);
+    char *t = ts_span_text(d->related[0].doc, d->related[0].span);
     cr_expect(strstr(t, "Every indexer request carries a trace id") != NULL, "related: %s", t);
     free(t);
     fx_end(&fx);
@@ -1462,7 +1374,7 @@ Test(rules_driver, document_outside_folders_gets_link_rules_only)
 {
     fx_t fx;
     fx_begin(&fx, "2026-01-15-demo", "clean");
-    char *path = xasprintf("%s/NOTES.md", fx.root);
+    char *path = xasprintf("%s/NOTES.md", fx.ts.path);
     FILE *f = fopen(path, "wb");
     cr_assert_not_null(f);
     fputs("# Phase N: [Feature Name]\n\n**Priority:** URGENT\n\n[gone](missing.md)\n", f);
@@ -1471,7 +1383,7 @@ Test(rules_driver, document_outside_folders_gets_link_rules_only)
     ws_doc_t *doc = ws_doc_load(fx.ws, path);
     cr_assert_not_null(doc);
     rule_diags_t out = {0};
-    rule_check_doc(fx.ws, doc, &fx.cfg, &out);
+    rule_check_doc(fx.ws, doc, &fx.ts.cfg, &out);
     for (size_t i = 0; i < out.n; i++)
         cr_expect(strcmp(out.items[i].code, "PL040") == 0 ||
                       strcmp(out.items[i].code, "PL041") == 0,

@@ -5,13 +5,10 @@
  * over tests/defects/ (one planted defect per code). */
 #define _GNU_SOURCE 1
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <uv.h>
 
@@ -21,6 +18,7 @@
 #include "planls/text.h"
 #include "planls/util.h"
 #include "planls/workspace.h"
+#include "support.h"
 
 #ifndef PLANLS_SOURCE_DIR
 #define PLANLS_SOURCE_DIR "."
@@ -33,10 +31,7 @@
 /* Fixture                                                             */
 
 typedef struct fx {
-    char root[64];
-    uv_loop_t loop;
-    log_t log;
-    config_t cfg;
+    ts_root_t ts; /* temporary workspace root, its loop, log and config */
     ws_t *ws;
     rule_diags_t ds;
 } fx_t;
@@ -49,65 +44,28 @@ typedef struct edit {
     const char *new_text;
 } edit_t;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void fx_init(fx_t *fx)
 {
     memset(fx, 0, sizeof(*fx));
-    strcpy(fx->root, "/tmp/planls-xref-XXXXXX");
-    cr_assert_not_null(mkdtemp(fx->root));
-    cr_assert_eq(uv_loop_init(&fx->loop), 0);
-    log_init(&fx->log, LOG_ERROR);
-    config_init(&fx->cfg);
+    ts_root_init(&fx->ts, "xref");
 }
 
 static void fx_fini(fx_t *fx)
 {
     rule_diags_free(&fx->ds);
-    ws_free(fx->ws);
-    uv_run(&fx->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&fx->loop);
-    config_free(&fx->cfg);
-    nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdirs(const char *path)
-{
-    char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        mkdir(p, 0755);
-        *s = '/';
-    }
-    free(p);
+    ts_ws_free(&fx->ts.loop, fx->ws);
+    ts_root_fini(&fx->ts);
 }
 
 static void fx_write(fx_t *fx, const char *rel, const char *text)
 {
-    char *path = xasprintf("%s/%s", fx->root, rel);
-    mkdirs(path);
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "cannot write %s", path);
-    fwrite(text, 1, strlen(text), fp);
-    fclose(fp);
-    free(path);
+    ts_put(fx->ts.path, rel, text);
 }
 
 static char *read_data(const char *rel)
 {
     char *path = xasprintf("%s/%s", DATA_DIR, rel);
-    char *data = NULL;
-    size_t len = 0;
-    int rc = util_read_file(path, 1 << 24, &data, &len);
-    cr_assert_eq(rc, 0, "cannot read %s", path);
+    char *data = ts_read(path);
     free(path);
     return data;
 }
@@ -172,7 +130,7 @@ static void fx_std(fx_t *fx, const edit_t *edits, size_t n)
     free(guide);
     char *err = NULL;
     json_t *j = json_pack("{s:[s]}", "externalDocs", "docs/workflows");
-    cr_assert_eq(config_merge(&fx->cfg, j, &err), 0);
+    cr_assert_eq(config_merge(&fx->ts.cfg, j, &err), 0);
     json_decref(j);
 }
 
@@ -191,33 +149,19 @@ static void fx_only(fx_t *fx, const char *const *codes)
     }
     json_t *j = json_pack("{s:o}", "rules", rules);
     char *err = NULL;
-    cr_assert_eq(config_merge(&fx->cfg, j, &err), 0);
+    cr_assert_eq(config_merge(&fx->ts.cfg, j, &err), 0);
     json_decref(j);
-}
-
-static void scan_done(void *ud, size_t n_folders, size_t n_docs, double ms)
-{
-    (void)n_folders;
-    (void)n_docs;
-    (void)ms;
-    *(bool *)ud = true;
 }
 
 static void fx_scan(fx_t *fx)
 {
-    bool done = false;
-    fx->ws = ws_new(&fx->loop, fx->root, &fx->cfg, &fx->log);
-    cr_assert_not_null(fx->ws);
-    cr_assert_eq(ws_scan(fx->ws, 1, NULL, scan_done, &done), 0);
-    uv_run(&fx->loop, UV_RUN_DEFAULT);
-    cr_assert(done, "scan did not finish");
+    fx->ws = ts_ws_scan(&fx->ts, 1);
 }
 
 static ws_folder_t *fx_folder(fx_t *fx, const char *rel)
 {
-    char *path = xasprintf("%s/%s", fx->root, rel);
-    ws_folder_t *f = ws_folder_by_path(fx->ws, path);
-    cr_assert_not_null(f, "no planning folder %s", path);
+    char *path = ts_path(fx->ts.path, rel);
+    ws_folder_t *f = ts_folder(fx->ws, path);
     free(path);
     return f;
 }
@@ -233,8 +177,9 @@ static double now_ms(void)
 static void fx_check(fx_t *fx)
 {
     fx_scan(fx);
-    rule_check_folder(fx->ws, fx_folder(fx, DEMO), &fx->cfg, &fx->ds);
-    rule_diags_sort(&fx->ds);
+    char *path = ts_path(fx->ts.path, DEMO);
+    ts_check_folder(fx->ws, path, &fx->ts.cfg, &fx->ds);
+    free(path);
 }
 
 static size_t count(const fx_t *fx, const char *code)
@@ -255,17 +200,9 @@ static rule_diag_t *nth(fx_t *fx, const char *code, size_t k)
     return NULL;
 }
 
-/* The source text of a span of a document. Caller frees. */
-static char *span_text(const ws_doc_t *d, md_span_t s)
-{
-    cr_assert_leq(s.start, s.end);
-    cr_assert_leq(s.end, d->text->len);
-    return xstrndup(d->text->data + s.start, s.end - s.start);
-}
-
 static void expect_span(const ws_doc_t *d, md_span_t s, const char *text)
 {
-    char *t = span_text(d, s);
+    char *t = ts_span_text(d, s);
     cr_expect_str_eq(t, text);
     free(t);
 }
@@ -401,8 +338,8 @@ Test(pl040, external_docs_resolve_and_missing_without_them)
     fx_std(&fx, NULL, 0);
     /* Same workspace without externalDocs: every _work-package.md link
      * (START-HERE, README, three plans) is broken. */
-    config_free(&fx.cfg);
-    config_init(&fx.cfg);
+    config_free(&fx.ts.cfg);
+    config_init(&fx.ts.cfg);
     fx_check(&fx);
     cr_assert_eq(count(&fx, "PL040"), 5);
     for (size_t i = 0; i < 5; i++) {
@@ -419,14 +356,14 @@ Test(pl040, document_outside_folders_gets_link_rules)
     fx_init(&fx);
     fx_std(&fx, NULL, 0);
     fx_scan(&fx);
-    char *path = xasprintf("%s/docs/notes.md", fx.root);
+    char *path = xasprintf("%s/docs/notes.md", fx.ts.path);
     static const char text[] = "# Notes\n\n[guide](guide.md#install) [gone](gone.md) "
                                "[bad](guide.md#instal)\n";
     ws_doc_t *d = ws_open(fx.ws, path, text, strlen(text), 1);
     free(path);
     cr_assert_not_null(d);
     cr_assert_null(d->folder);
-    rule_check_doc(fx.ws, d, &fx.cfg, &fx.ds);
+    rule_check_doc(fx.ws, d, &fx.ts.cfg, &fx.ds);
     rule_diags_sort(&fx.ds);
     cr_assert_eq(fx.ds.n, 2);
     cr_expect_str_eq(fx.ds.items[0].code, "PL040");
@@ -905,7 +842,7 @@ Test(pl050, chain_of_5000_plans)
     ws_folder_t *f = fx_folder(&fx, ".engineering/artifacts/planning/2026-01-15-chain");
     cr_assert_eq(f->n_docs, 5001);
     double t0 = now_ms();
-    rule_check_folder(fx.ws, f, &fx.cfg, &fx.ds);
+    rule_check_folder(fx.ws, f, &fx.ts.cfg, &fx.ds);
     double ms = now_ms() - t0;
     expect_none(&fx);
     cr_expect_lt(ms, 5000.0, "took %.1f ms", ms);
@@ -921,7 +858,7 @@ Test(pl050, cycle_of_1000_plans)
     fx_scan(&fx);
     ws_folder_t *f = fx_folder(&fx, ".engineering/artifacts/planning/2026-01-15-chain");
     double t0 = now_ms();
-    rule_check_folder(fx.ws, f, &fx.cfg, &fx.ds);
+    rule_check_folder(fx.ws, f, &fx.ts.cfg, &fx.ds);
     double ms = now_ms() - t0;
     cr_expect_lt(ms, 5000.0, "took %.1f ms", ms);
     rule_diags_sort(&fx.ds);
@@ -1180,7 +1117,7 @@ Test(robust, invalid_utf8_nul_bytes_and_huge_anchors)
     STD(&fx, {"notes.md", NULL, ""});
     /* The document continues after a NUL byte. */
     static const char tail[] = "\0 [n](nul\0.md) [m](gone-after-nul.md) Phase 88\n";
-    char *path = xasprintf("%s/" DEMO "/notes.md", fx.root);
+    char *path = xasprintf("%s/" DEMO "/notes.md", fx.ts.path);
     FILE *fp = fopen(path, "wb");
     cr_assert_not_null(fp);
     fwrite(text, 1, strlen(text), fp);
@@ -1219,7 +1156,7 @@ Test(robust, many_broken_anchors_into_many_headings_stay_fast)
     fx_only(&fx, (const char *const[]){"PL041", NULL});
     fx_scan(&fx);
     double t0 = now_ms();
-    rule_check_folder(fx.ws, fx_folder(&fx, DEMO), &fx.cfg, &fx.ds);
+    rule_check_folder(fx.ws, fx_folder(&fx, DEMO), &fx.ts.cfg, &fx.ds);
     double ms = now_ms() - t0;
     cr_expect_lt(ms, 3000.0, "took %.1f ms", ms);
     cr_assert_eq(count(&fx, "PL041"), 3000);
@@ -1255,7 +1192,7 @@ Test(config, severity_override_and_off)
          "[02-RISKS.md](02-RISKS.md)"});
     json_t *j = json_pack("{s:{s:s,s:s}}", "rules", "PL055", "error", "PL040", "off");
     char *err = NULL;
-    cr_assert_eq(config_merge(&fx.cfg, j, &err), 0);
+    cr_assert_eq(config_merge(&fx.ts.cfg, j, &err), 0);
     json_decref(j);
     fx_check(&fx);
     cr_assert_eq(fx.ds.n, 1);
@@ -1277,10 +1214,8 @@ typedef struct planted {
 /* tests/defects/EXPECTED lists "CODE path line" per planted diagnostic. */
 static planted_t *read_expected(const char *root, size_t *n)
 {
-    char *path = xasprintf("%s/EXPECTED", root);
-    char *data = NULL;
-    size_t len = 0;
-    cr_assert_eq(util_read_file(path, 1 << 20, &data, &len), 0, "cannot read %s", path);
+    char *path = ts_path(root, "EXPECTED");
+    char *data = ts_read(path);
     free(path);
     planted_t *p = NULL;
     size_t np = 0, cap = 0;
@@ -1322,11 +1257,7 @@ Test(defects, every_code_fires_exactly_where_planted)
 
     char *abs = realpath(root, NULL);
     cr_assert_not_null(abs);
-    ws_t *ws = ws_new(&loop, abs, &cfg, &log);
-    bool done = false;
-    cr_assert_eq(ws_scan(ws, 1, NULL, scan_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert(done);
+    ws_t *ws = ts_ws_scan_at(&loop, abs, &cfg, &log, 1);
 
     rule_diags_t ds = {0};
     for (size_t i = 0; i < ws_n_folders(ws); i++)
@@ -1373,8 +1304,7 @@ Test(defects, every_code_fires_exactly_where_planted)
     }
 
     rule_diags_free(&ds);
-    ws_free(ws);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    ts_ws_free(&loop, ws);
     uv_loop_close(&loop);
     free(abs);
     config_free(&cfg);

@@ -5,44 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "planls/buf.h"
 #include "planls/symbols.h"
 #include "planls/util.h"
+#include "support.h"
 
 #define PF ".engineering/artifacts/planning/2026-03-02-demo"
 #define PB ".engineering/artifacts/planning/2026-01-10-base"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
+static ts_root_t tr;
 static server_t *srv;
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-}
-
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    (void)nf;
-    (void)nd;
-    (void)ms;
-    *(int *)ud = 1;
-}
 
 static const char PLAN3[] =
     "# Phase 3: Observability\n"                        /* 0 */
@@ -67,76 +40,42 @@ static const char PLAN3[] =
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-symbols-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    put(PF "/START-HERE.md", "# Demo\n");
-    put(PF "/03-observability-plan.md", PLAN3);
-    put(PF "/04-result-types-plan.md", "# Phase 4: Result Types\n");
-    put(PB "/START-HERE.md", "# Base\n");
-    put(PB "/02-logging-plan.md", "# Phase 2: Logging\n");
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
-    srv = xcalloc(1, sizeof(*srv));
-    srv->loop = &loop;
-    srv->ws = ws_new(&loop, root, &cfg, &lg);
-    srv->enc = TEXT_ENC_UTF16;
-    int done = 0;
-    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done, 1);
+    ts_root_init(&tr, "symbols");
+    ts_put(tr.path, PF "/START-HERE.md", "# Demo\n");
+    ts_put(tr.path, PF "/03-observability-plan.md", PLAN3);
+    ts_put(tr.path, PF "/04-result-types-plan.md", "# Phase 4: Result Types\n");
+    ts_put(tr.path, PB "/START-HERE.md", "# Base\n");
+    ts_put(tr.path, PB "/02-logging-plan.md", "# Phase 2: Logging\n");
+    srv = ts_server_new(&tr);
 }
 
 static void teardown(void)
 {
-    ws_free(srv->ws);
-    free(srv);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    config_free(&cfg);
+    ts_server_free(srv);
+    ts_root_fini(&tr);
 }
 
 TestSuite(symbols, .init = setup, .fini = teardown);
 
 static ws_doc_t *doc(const char *rel)
 {
-    char *path = xasprintf("%s/%s", root, rel);
-    ws_doc_t *d = ws_doc_by_path(srv->ws, path);
-    free(path);
-    cr_assert_not_null(d, "%s", rel);
-    return d;
+    return ts_doc(srv->ws, tr.path, rel);
 }
 
 static ws_doc_t *open_doc(const char *rel, const char *text)
 {
-    char *path = xasprintf("%s/%s", root, rel);
+    char *path = ts_path(tr.path, rel);
     ws_doc_t *d = ws_open(srv->ws, path, text, strlen(text), 1);
     free(path);
     return d;
 }
 
-static long long int_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-static const char *str_at(json_t *obj, const char *path)
-{
-    json_t *v = rpc_get(obj, path);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static void assert_range(json_t *r, int sl, int sc, int el, int ec)
 {
-    cr_assert_eq(int_at(r, "start.line"), sl);
-    cr_assert_eq(int_at(r, "start.character"), sc);
-    cr_assert_eq(int_at(r, "end.line"), el);
-    cr_assert_eq(int_at(r, "end.character"), ec);
+    cr_assert_eq(ts_int_at(r, "start.line"), sl);
+    cr_assert_eq(ts_int_at(r, "start.character"), sc);
+    cr_assert_eq(ts_int_at(r, "end.line"), el);
+    cr_assert_eq(ts_int_at(r, "end.character"), ec);
 }
 
 Test(symbols, fuzzy_match)
@@ -157,8 +96,8 @@ Test(symbols, hierarchical_outline_with_header_fields)
     json_t *r = symbols_document(srv, doc(PF "/03-observability-plan.md"));
     cr_assert_eq(json_array_size(r), 1);
     json_t *h1 = json_array_get(r, 0);
-    cr_assert_str_eq(str_at(h1, "name"), "Phase 3: Observability");
-    cr_assert_eq(int_at(h1, "kind"), SYMBOLS_KIND_STRING);
+    cr_assert_str_eq(ts_str_at(h1, "name"), "Phase 3: Observability");
+    cr_assert_eq(ts_int_at(h1, "kind"), SYMBOLS_KIND_STRING);
     assert_range(json_object_get(h1, "range"), 0, 0, 18, 9);
     assert_range(json_object_get(h1, "selectionRange"), 0, 2, 0, 24);
     json_t *kids = json_object_get(h1, "children");
@@ -166,16 +105,16 @@ Test(symbols, hierarchical_outline_with_header_fields)
     static const char *const names[] = {"Date", "Priority", "Status", "Estimated Effort",
                                         "Overview", "Success Criteria"};
     for (size_t i = 0; i < 6; i++)
-        cr_assert_str_eq(str_at(json_array_get(kids, i), "name"), names[i]);
+        cr_assert_str_eq(ts_str_at(json_array_get(kids, i), "name"), names[i]);
     json_t *date = json_array_get(kids, 0);
-    cr_assert_eq(int_at(date, "kind"), SYMBOLS_KIND_PROPERTY);
-    cr_assert_str_eq(str_at(date, "detail"), "2026-03-02");
+    cr_assert_eq(ts_int_at(date, "kind"), SYMBOLS_KIND_PROPERTY);
+    cr_assert_str_eq(ts_str_at(date, "detail"), "2026-03-02");
     assert_range(json_object_get(date, "range"), 2, 0, 2, 20);
     assert_range(json_object_get(date, "selectionRange"), 2, 0, 2, 9);
     json_t *overview = json_array_get(kids, 4);
     assert_range(json_object_get(overview, "range"), 7, 0, 13, 5);
     json_t *details = json_array_get(json_object_get(overview, "children"), 0);
-    cr_assert_str_eq(str_at(details, "name"), "Details");
+    cr_assert_str_eq(ts_str_at(details, "name"), "Details");
     assert_range(json_object_get(details, "range"), 11, 0, 13, 5);
     cr_assert_eq(json_array_size(json_object_get(details, "children")), 0);
     assert_range(json_object_get(json_array_get(kids, 5), "range"), 15, 0, 18, 9);
@@ -196,12 +135,12 @@ Test(symbols, flat_list_without_hierarchy_support)
                                              "Overview", "Phase 3: Observability"};
     for (size_t i = 0; i < 8; i++) {
         json_t *s = json_array_get(r, i);
-        cr_assert_str_eq(str_at(s, "name"), names[i]);
+        cr_assert_str_eq(ts_str_at(s, "name"), names[i]);
         if (containers[i])
-            cr_assert_str_eq(str_at(s, "containerName"), containers[i]);
+            cr_assert_str_eq(ts_str_at(s, "containerName"), containers[i]);
         else
             cr_assert_null(json_object_get(s, "containerName"));
-        cr_assert(util_has_suffix(str_at(s, "location.uri"), "/03-observability-plan.md"));
+        cr_assert(util_has_suffix(ts_str_at(s, "location.uri"), "/03-observability-plan.md"));
     }
     assert_range(rpc_get(json_array_get(r, 6), "location.range"), 11, 0, 13, 5);
     json_decref(r);
@@ -212,7 +151,7 @@ Test(symbols, empty_headings_and_empty_documents)
     srv->caps.hierarchical_symbols = true;
     json_t *r = symbols_document(srv, open_doc(PF "/NOTES.md", "## \n\ntext\n"));
     cr_assert_eq(json_array_size(r), 1);
-    cr_assert_str_eq(str_at(json_array_get(r, 0), "name"), "(empty heading)");
+    cr_assert_str_eq(ts_str_at(json_array_get(r, 0), "name"), "(empty heading)");
     json_decref(r);
     r = symbols_document(srv, open_doc(PF "/EMPTY.md", ""));
     cr_assert(json_is_array(r));
@@ -228,7 +167,7 @@ Test(symbols, utf16_ranges_after_emoji)
     srv->caps.hierarchical_symbols = true;
     json_t *r = symbols_document(srv, open_doc(PF "/NOTES.md", "## \xF0\x9F\x8E\xAF Goal\r\n\r\nx\r\n"));
     json_t *s = json_array_get(r, 0);
-    cr_assert_str_eq(str_at(s, "name"), "\xF0\x9F\x8E\xAF Goal");
+    cr_assert_str_eq(ts_str_at(s, "name"), "\xF0\x9F\x8E\xAF Goal");
     assert_range(json_object_get(s, "selectionRange"), 0, 3, 0, 10);
     assert_range(json_object_get(s, "range"), 0, 0, 2, 1);
     json_decref(r);
@@ -238,7 +177,7 @@ static void assert_names(json_t *r, const char *const *names, size_t n)
 {
     cr_assert_eq(json_array_size(r), n);
     for (size_t i = 0; i < n; i++)
-        cr_assert_str_eq(str_at(json_array_get(r, i), "name"), names[i]);
+        cr_assert_str_eq(ts_str_at(json_array_get(r, i), "name"), names[i]);
 }
 
 Test(symbols, workspace_symbols_of_every_folder)
@@ -248,11 +187,11 @@ Test(symbols, workspace_symbols_of_every_folder)
                                       "Phase 4: Result Types"};
     assert_names(r, all, 3);
     json_t *s = json_array_get(r, 1);
-    cr_assert_eq(int_at(s, "kind"), SYMBOLS_KIND_MODULE);
-    cr_assert_str_eq(str_at(s, "containerName"), "2026-03-02-demo");
-    cr_assert(util_has_suffix(str_at(s, "location.uri"), "/" PF "/03-observability-plan.md"));
+    cr_assert_eq(ts_int_at(s, "kind"), SYMBOLS_KIND_MODULE);
+    cr_assert_str_eq(ts_str_at(s, "containerName"), "2026-03-02-demo");
+    cr_assert(util_has_suffix(ts_str_at(s, "location.uri"), "/" PF "/03-observability-plan.md"));
     assert_range(rpc_get(s, "location.range"), 0, 0, 0, 24);
-    cr_assert_str_eq(str_at(json_array_get(r, 0), "containerName"), "2026-01-10-base");
+    cr_assert_str_eq(ts_str_at(json_array_get(r, 0), "containerName"), "2026-01-10-base");
     json_decref(r);
 }
 
@@ -311,8 +250,8 @@ Test(symbols, folding_ranges)
     cr_assert_eq(json_array_size(r), UTIL_ARRAY_LEN(want));
     for (size_t i = 0; i < UTIL_ARRAY_LEN(want); i++) {
         json_t *f = json_array_get(r, i);
-        cr_assert_eq(int_at(f, "startLine"), want[i][0], "fold %zu", i);
-        cr_assert_eq(int_at(f, "endLine"), want[i][1], "fold %zu", i);
+        cr_assert_eq(ts_int_at(f, "startLine"), want[i][0], "fold %zu", i);
+        cr_assert_eq(ts_int_at(f, "endLine"), want[i][1], "fold %zu", i);
     }
     json_decref(r);
 }
@@ -325,8 +264,8 @@ Test(symbols, folding_a_deep_list_is_linear_and_closes_at_eof)
     json_t *r = symbols_folding(srv, open_doc(PF "/NOTES.md", buf_cstr(&b)));
     cr_assert_gt(json_array_size(r), 0);
     json_t *first = json_array_get(r, 0);
-    cr_assert_eq(int_at(first, "startLine"), 0);
-    cr_assert_eq(int_at(first, "endLine"), 1999);
+    cr_assert_eq(ts_int_at(first, "startLine"), 0);
+    cr_assert_eq(ts_int_at(first, "endLine"), 1999);
     json_decref(r);
     buf_free(&b);
 }
@@ -341,7 +280,7 @@ Test(symbols, sections_end_before_the_templates_rule_and_notes_are_no_fields)
     json_t *h1 = json_array_get(r, 0);
     json_t *kids = json_object_get(h1, "children");
     cr_assert_eq(json_array_size(kids), 3);
-    cr_assert_str_eq(str_at(json_array_get(kids, 0), "name"), "Created");
+    cr_assert_str_eq(ts_str_at(json_array_get(kids, 0), "name"), "Created");
     assert_range(json_object_get(json_array_get(kids, 1), "range"), 6, 0, 8, 5);
     assert_range(json_object_get(json_array_get(kids, 2), "range"), 12, 0, 14, 5);
     assert_range(json_object_get(h1, "range"), 0, 0, 14, 5);

@@ -10,76 +10,20 @@
 
 #include "planls/util.h"
 #include "planls/workspace.h"
+#include "support.h"
 
 #define PF ".engineering/artifacts/planning/2026-01-15-demo"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
-
-static void put(const char *rel, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
-    for (char *p = path + strlen(root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-}
-
-static char *abs_path(const char *rel)
-{
-    return xasprintf("%s/%s", root, rel);
-}
+static ts_root_t tr;
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-ws-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
+    ts_root_init(&tr, "ws");
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    config_free(&cfg);
-}
-
-static size_t done_calls;
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    done_calls++;
-}
-
-static ws_t *scan(int threads)
-{
-    ws_t *ws = ws_new(&loop, root, &cfg, &lg);
-    done_calls = 0;
-    cr_assert_eq(ws_scan(ws, threads, NULL, on_done, NULL), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done_calls, 1);
-    cr_assert(ws_is_scanned(ws));
-    return ws;
-}
-
-static void free_ws(ws_t *ws)
-{
-    ws_free(ws);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    ts_root_fini(&tr);
 }
 
 static const char *PLAN3 =
@@ -89,12 +33,13 @@ static const char *PLAN4 = "# Phase 4: Ranking\n\nSee [search](03-search-plan.md
 
 static void basic_folder(void)
 {
-    put(PF "/START-HERE.md", "# Demo\n\n## Dependencies\n\n- Phase 4 depends on Phase 3\n");
-    put(PF "/README.md", "# Demo\n\n[start](START-HERE.md)\n");
-    put(PF "/01-CONTEXT-ANALYSIS.md", "# Context\n");
-    put(PF "/03-search-plan.md", PLAN3);
-    put(PF "/04-ranking-plan.md", PLAN4);
-    put(PF "/notes.txt", "not markdown\n");
+    ts_put(tr.path, PF "/START-HERE.md",
+           "# Demo\n\n## Dependencies\n\n- Phase 4 depends on Phase 3\n");
+    ts_put(tr.path, PF "/README.md", "# Demo\n\n[start](START-HERE.md)\n");
+    ts_put(tr.path, PF "/01-CONTEXT-ANALYSIS.md", "# Context\n");
+    ts_put(tr.path, PF "/03-search-plan.md", PLAN3);
+    ts_put(tr.path, PF "/04-ranking-plan.md", PLAN4);
+    ts_put(tr.path, PF "/notes.txt", "not markdown\n");
 }
 
 TestSuite(workspace, .init = setup, .fini = teardown);
@@ -135,14 +80,14 @@ Test(workspace, scan_finds_folders_and_documents)
 {
     basic_folder();
     /* A copied-out folder, recognised by its START-HERE.md. */
-    put("elsewhere/plan-copy/START-HERE.md", "# Copy\n");
-    put("elsewhere/plan-copy/05-x-plan.md", "# Phase 5: X\n");
+    ts_put(tr.path, "elsewhere/plan-copy/START-HERE.md", "# Copy\n");
+    ts_put(tr.path, "elsewhere/plan-copy/05-x-plan.md", "# Phase 5: X\n");
     /* Not planning folders. */
-    put("docs/guide.md", "# Guide\n");
-    put("node_modules/pkg/START-HERE.md", "# ignored\n");
-    ws_t *ws = scan(1);
+    ts_put(tr.path, "docs/guide.md", "# Guide\n");
+    ts_put(tr.path, "node_modules/pkg/START-HERE.md", "# ignored\n");
+    ws_t *ws = ts_ws_scan(&tr, 1);
     cr_assert_eq(ws_n_folders(ws), 2);
-    char *fp = abs_path(PF);
+    char *fp = ts_path(tr.path, PF);
     ws_folder_t *f = ws_folder_by_path(ws, fp);
     cr_assert_not_null(f);
     cr_assert_str_eq(f->name, "2026-01-15-demo");
@@ -153,16 +98,16 @@ Test(workspace, scan_finds_folders_and_documents)
     cr_assert_str_eq(f->docs[0]->name, "01-CONTEXT-ANALYSIS.md"); /* sorted */
     cr_assert_eq(f->docs[0]->kind, MD_KIND_ANALYSIS);
     cr_assert_eq(f->docs[0]->number, 1);
-    char *gp = abs_path("docs/guide.md");
+    char *gp = ts_path(tr.path, "docs/guide.md");
     cr_assert_null(ws_doc_by_path(ws, gp)); /* outside folders: not scanned */
     free(gp);
-    char *cp = abs_path("elsewhere/plan-copy");
+    char *cp = ts_path(tr.path, "elsewhere/plan-copy");
     ws_folder_t *g = ws_folder_by_path(ws, cp);
     cr_assert_not_null(g);
     cr_assert_not(g->under_root);
     free(cp);
     free(fp);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, threaded_scan_matches_single_thread)
@@ -172,10 +117,10 @@ Test(workspace, threaded_scan_matches_single_thread)
         snprintf(rel, sizeof(rel), ".engineering/artifacts/planning/2026-01-%02d-f/%02d-p-plan.md",
                  i % 9 + 1, i + 1);
         snprintf(text, sizeof(text), "# Phase %d: P\n\nSee Phase %d.\n", i + 1, i);
-        put(rel, text);
+        ts_put(tr.path, rel, text);
     }
-    ws_t *a = scan(1);
-    ws_t *b = scan(0);
+    ws_t *a = ts_ws_scan(&tr, 1);
+    ws_t *b = ts_ws_scan(&tr, 0);
     cr_assert_eq(ws_n_folders(a), 9);
     cr_assert_eq(ws_n_folders(b), 9);
     cr_assert_eq(ws_n_docs(a), 30);
@@ -187,62 +132,62 @@ Test(workspace, threaded_scan_matches_single_thread)
         cr_assert_eq(d->text->len, e->text->len);
         cr_assert_eq(d->md->n_refs, e->md->n_refs);
     }
-    free_ws(a);
-    free_ws(b);
+    ts_ws_free(&tr.loop, a);
+    ts_ws_free(&tr.loop, b);
 }
 
 Test(workspace, skipped_files_are_logged_not_fatal)
 {
     basic_folder();
-    config_free(&cfg);
-    config_init(&cfg);
-    cfg.max_file_size = 1000;
+    config_free(&tr.cfg);
+    config_init(&tr.cfg);
+    tr.cfg.max_file_size = 1000;
     char big[2000];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    put(PF "/05-big-plan.md", big);
-    char *bin = abs_path(PF "/06-bin-plan.md");
+    ts_put(tr.path, PF "/05-big-plan.md", big);
+    char *bin = ts_path(tr.path, PF "/06-bin-plan.md");
     FILE *f = fopen(bin, "wb");
     fwrite("# x\0\0\1\2", 1, 8, f);
     fclose(f);
-    put(PF "/07-bad-\xff-plan.md", "# bad name\n");
+    ts_put(tr.path, PF "/07-bad-\xff-plan.md", "# bad name\n");
     /* A symlink loop below the root. */
-    char *loopdir = abs_path("loop");
+    char *loopdir = ts_path(tr.path, "loop");
     mkdir(loopdir, 0755);
-    char *link = abs_path("loop/self");
+    char *link = ts_path(tr.path, "loop/self");
     cr_assert_eq(symlink(loopdir, link), 0);
-    ws_t *ws = scan(1);
+    ws_t *ws = ts_ws_scan(&tr, 1);
     cr_assert_null(ws_doc_by_path(ws, bin));
-    char *bigp = abs_path(PF "/05-big-plan.md");
+    char *bigp = ts_path(tr.path, PF "/05-big-plan.md");
     cr_assert_null(ws_doc_by_path(ws, bigp));
     cr_assert(ws_path_exists(ws, bigp)); /* links to it still resolve */
-    char *fp = abs_path(PF);
+    char *fp = ts_path(tr.path, PF);
     cr_assert_eq(ws_folder_by_path(ws, fp)->n_docs, 5);
     free(fp);
     free(bigp);
     free(bin);
     free(link);
     free(loopdir);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, links_resolve_and_external_docs)
 {
     basic_folder();
-    put("docs/workflows/_work-package.md", "# WP\n");
-    put(PF "/02-LINKS-ANALYSIS.md",
+    ts_put(tr.path, "docs/workflows/_work-package.md", "# WP\n");
+    ts_put(tr.path, PF "/02-LINKS-ANALYSIS.md",
         "# L\n\n[wp](_work-package.md) [x](https://example.com) [self](#l) [up](../../../../docs/workflows/_work-package.md)\n");
-    config_free(&cfg);
-    config_init(&cfg);
+    config_free(&tr.cfg);
+    config_init(&tr.cfg);
     json_t *j = json_pack("{s:[s]}", "externalDocs", "docs/workflows");
-    cr_assert_eq(config_merge(&cfg, j, NULL), 0);
+    cr_assert_eq(config_merge(&tr.cfg, j, NULL), 0);
     json_decref(j);
-    ws_t *ws = scan(1);
-    char *p = abs_path(PF "/02-LINKS-ANALYSIS.md");
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *p = ts_path(tr.path, PF "/02-LINKS-ANALYSIS.md");
     ws_doc_t *d = ws_doc_by_path(ws, p);
     cr_assert_not_null(d);
     cr_assert_eq(d->md->n_links, 4);
-    char *wp = abs_path("docs/workflows/_work-package.md");
+    char *wp = ts_path(tr.path, "docs/workflows/_work-package.md");
     cr_assert_str_eq(d->link_paths[0], wp);
     cr_assert_null(d->link_paths[1]);
     cr_assert_str_eq(d->link_paths[2], p);
@@ -253,14 +198,14 @@ Test(workspace, links_resolve_and_external_docs)
     cr_assert_null(w->folder);
     free(wp);
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, overlay_open_edit_close)
 {
     basic_folder();
-    ws_t *ws = scan(1);
-    char *p = abs_path(PF "/04-ranking-plan.md");
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *p = ts_path(tr.path, PF "/04-ranking-plan.md");
     ws_doc_t *d = ws_open(ws, p, "# Phase 4: Renamed\n", 19, 7);
     cr_assert_eq(d, ws_doc_by_path(ws, p));
     cr_assert(d->is_open);
@@ -275,48 +220,48 @@ Test(workspace, overlay_open_edit_close)
     cr_assert_not(d->is_open);
     cr_assert_str_eq(d->md->h1_title, "Ranking"); /* disk copy again */
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, open_outside_folder_then_close_forgets)
 {
-    ws_t *ws = scan(1);
-    char *p = abs_path("notes/todo.md");
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *p = ts_path(tr.path, "notes/todo.md");
     ws_doc_t *d = ws_open(ws, p, "# Todo\n", 7, 1);
     cr_assert_null(d->folder);
     ws_close(ws, d);
     cr_assert_null(ws_doc_by_path(ws, p));
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, new_start_here_makes_a_planning_folder)
 {
-    put("adhoc/03-a-plan.md", "# Phase 3: A\n");
-    ws_t *ws = scan(1);
+    ts_put(tr.path, "adhoc/03-a-plan.md", "# Phase 3: A\n");
+    ws_t *ws = ts_ws_scan(&tr, 1);
     cr_assert_eq(ws_n_folders(ws), 0);
-    char *p = abs_path("adhoc/START-HERE.md");
+    char *p = ts_path(tr.path, "adhoc/START-HERE.md");
     ws_doc_t *d = ws_open(ws, p, "# Start\n", 8, 1);
     cr_assert_not_null(d->folder);
     cr_assert_eq(d->folder->n_docs, 2); /* the plan on disk joined */
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, disk_events_create_change_delete)
 {
     basic_folder();
-    ws_t *ws = scan(1);
-    char *fp = abs_path(PF);
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *fp = ts_path(tr.path, PF);
     ws_folder_t *f = ws_folder_by_path(ws, fp);
     uint64_t gen = f->gen;
-    put(PF "/05-new-plan.md", "# Phase 5: New\n");
-    char *np = abs_path(PF "/05-new-plan.md");
+    ts_put(tr.path, PF "/05-new-plan.md", "# Phase 5: New\n");
+    char *np = ts_path(tr.path, PF "/05-new-plan.md");
     ws_file_event(ws, np, 1);
     cr_assert_eq(f->n_docs, 6);
     cr_assert_gt(f->gen, gen);
     cr_assert_not_null(ws_folder_plan(f, 5));
-    put(PF "/05-new-plan.md", "# Phase 5: Changed\n");
+    ts_put(tr.path, PF "/05-new-plan.md", "# Phase 5: Changed\n");
     ws_file_event(ws, np, 2);
     cr_assert_str_eq(ws_doc_by_path(ws, np)->md->h1_title, "Changed");
     cr_assert_eq(unlink(np), 0);
@@ -324,27 +269,25 @@ Test(workspace, disk_events_create_change_delete)
     cr_assert_null(ws_doc_by_path(ws, np));
     cr_assert_eq(f->n_docs, 5);
     /* A whole new folder appears. */
-    put(".engineering/artifacts/planning/2026-02-01-more/START-HERE.md", "# More\n");
-    char *mp = abs_path(".engineering/artifacts/planning/2026-02-01-more");
+    ts_put(tr.path, ".engineering/artifacts/planning/2026-02-01-more/START-HERE.md", "# More\n");
+    char *mp = ts_path(tr.path, ".engineering/artifacts/planning/2026-02-01-more");
     ws_file_event(ws, mp, 1);
     cr_assert_not_null(ws_folder_by_path(ws, mp));
     /* And goes away. */
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", mp);
-    cr_assert_eq(system(cmd), 0);
+    ts_rmtree(mp);
     ws_file_event(ws, mp, 3);
     cr_assert_null(ws_folder_by_path(ws, mp));
     free(mp);
     free(np);
     free(fp);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, open_document_survives_deletion_on_disk)
 {
     basic_folder();
-    ws_t *ws = scan(1);
-    char *p = abs_path(PF "/03-search-plan.md");
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *p = ts_path(tr.path, PF "/03-search-plan.md");
     ws_doc_t *d = ws_open(ws, p, PLAN3, strlen(PLAN3), 1);
     cr_assert_eq(unlink(p), 0);
     ws_file_event(ws, p, 3);
@@ -355,7 +298,7 @@ Test(workspace, open_document_survives_deletion_on_disk)
     ws_close(ws, d);
     cr_assert_null(ws_doc_by_path(ws, p));
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 static int changes;
@@ -367,25 +310,25 @@ static void on_change(void *ud, ws_folder_t *f, ws_doc_t *d)
 Test(workspace, watcher_sees_disk_changes)
 {
     basic_folder();
-    ws_t *ws = scan(1);
+    ws_t *ws = ts_ws_scan(&tr, 1);
     ws_set_callbacks(ws, on_change, NULL, NULL);
     ws_watch(ws);
     changes = 0;
-    put(PF "/06-watched-plan.md", "# Phase 6: Watched\n");
-    char *p = abs_path(PF "/06-watched-plan.md");
+    ts_put(tr.path, PF "/06-watched-plan.md", "# Phase 6: Watched\n");
+    char *p = ts_path(tr.path, PF "/06-watched-plan.md");
     for (int i = 0; i < 200 && !ws_doc_by_path(ws, p); i++)
-        uv_run(&loop, UV_RUN_NOWAIT), usleep(5000);
+        uv_run(&tr.loop, UV_RUN_NOWAIT), usleep(5000);
     cr_assert_not_null(ws_doc_by_path(ws, p));
     cr_assert_gt(changes, 0);
     free(p);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
 
 Test(workspace, indexes_plans_refs_edges)
 {
     basic_folder();
-    ws_t *ws = scan(1);
-    char *fp = abs_path(PF);
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *fp = ts_path(tr.path, PF);
     ws_folder_t *f = ws_folder_by_path(ws, fp);
     ws_folder_index(f);
     cr_assert_eq(f->n_plans, 2);
@@ -408,5 +351,5 @@ Test(workspace, indexes_plans_refs_edges)
     cr_assert_geq(link, 0);
     cr_assert_eq(ws_link_phase(ws, p3, link), 4);
     free(fp);
-    free_ws(ws);
+    ts_ws_free(&tr.loop, ws);
 }
