@@ -788,45 +788,21 @@ static uint32_t line_start_at(const ws_doc_t *d, uint32_t off)
  * Template sections
  * ====================================================================== */
 
-/* The required sections of DESIGN §2 (as PL020 checks them), in template
- * order; `parent` names the H2 of a subsection, `alt` an accepted short
- * form of its heading. */
-typedef struct req_section {
-    md_kind_t kind;
-    const char *name, *parent, *alt;
-} req_section_t;
-
-static const req_section_t REQUIRED[] = {
-    {MD_KIND_PLAN, "Overview", NULL, NULL},
-    {MD_KIND_PLAN, "Scope", NULL, NULL},
-    {MD_KIND_PLAN, "In Scope", "Scope", NULL},
-    {MD_KIND_PLAN, "Out of Scope", "Scope", NULL},
-    {MD_KIND_PLAN, "Dependencies", NULL, NULL},
-    {MD_KIND_PLAN, "Requires (Blockers)", "Dependencies", "Requires"},
-    {MD_KIND_PLAN, "Enables (Unlocks)", "Dependencies", "Enables"},
-    {MD_KIND_PLAN, "Success Criteria", NULL, NULL},
-    {MD_KIND_PLAN, "Implementation", NULL, NULL},
-    {MD_KIND_START, "Executive Summary", NULL, NULL},
-    {MD_KIND_START, "Success Criteria", NULL, NULL},
-    {MD_KIND_START, "Document Navigation", NULL, NULL},
-    {MD_KIND_START, "Priority Order", NULL, NULL},
-    {MD_KIND_START, "Dependencies", NULL, NULL},
-    {MD_KIND_START, "Getting Started", NULL, NULL},
-    {MD_KIND_README, "Overview", NULL, NULL},
-    {MD_KIND_README, "What's Inside", NULL, NULL},
-    {MD_KIND_README, "Priority Order", NULL, NULL},
-    {MD_KIND_README, "Getting Started", NULL, NULL},
-};
-
-/* Whether a document heading names the template section `name`. */
+/* Whether a document heading names the template section `name`, in its
+ * own spelling or the accepted other one of the rules' section table. */
 static bool heading_is(const char *name, const char *text)
 {
+    static const md_kind_t KINDS[] = {MD_KIND_PLAN, MD_KIND_START, MD_KIND_README};
     if (tpl_heading_matches(name, text))
         return true;
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(REQUIRED); i++)
-        if (REQUIRED[i].alt && util_ieq(REQUIRED[i].name, name) &&
-            tpl_heading_matches(REQUIRED[i].alt, text))
-            return true;
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(KINDS); k++) {
+        size_t n;
+        const rule_section_t *secs = rule_template_sections(KINDS[k], &n);
+        for (size_t i = 0; i < n; i++)
+            if (secs[i].alt && util_ieq(secs[i].name, name) &&
+                tpl_heading_matches(secs[i].alt, text))
+                return true;
+    }
     return false;
 }
 
@@ -1009,14 +985,16 @@ static void emit_insertions(actions_edit_t *e, const ws_doc_t *d, ins_list_t *l)
     }
 }
 
-/* Every required section missing from d (a subsection only when its
- * parent is present), as PL020 reports them. */
-static size_t missing_sections(const ws_doc_t *d, const req_section_t **out, size_t cap)
+/* Every required template section missing from d (a subsection only when
+ * its parent is present), as PL020 reports them, in template order; at
+ * most cap. */
+static size_t missing_sections(const ws_doc_t *d, const rule_section_t **out, size_t cap)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(REQUIRED) && n < cap; i++) {
-        const req_section_t *r = &REQUIRED[i];
-        if (r->kind != d->kind)
+    size_t n = 0, n_secs;
+    const rule_section_t *secs = rule_template_sections(d->kind, &n_secs);
+    for (size_t i = 0; i < n_secs && n < cap; i++) {
+        const rule_section_t *r = &secs[i];
+        if (!r->required)
             continue;
         if (!r->parent) {
             if (doc_section(d->md, -1, r->name) < 0)
@@ -1102,11 +1080,12 @@ static void nav_info_of(const ws_doc_t *d, nav_info_t *ni)
  * ("🔴 HIGH (blocks release)" -> "HIGH"), NULL when none. */
 static const char *priority_word(const char *v)
 {
-    static const char *const WORDS[] = {"HIGH", "MEDIUM", "LOW"};
+    size_t n_words;
+    const char *const *WORDS = rule_priorities(&n_words);
     for (const char *p = v; *p; p++) {
         if (p > v && is_alnum(p[-1]))
             continue;
-        for (size_t i = 0; i < UTIL_ARRAY_LEN(WORDS); i++) {
+        for (size_t i = 0; i < n_words; i++) {
             size_t n = strlen(WORDS[i]);
             if (strncmp(p, WORDS[i], n) == 0 && !is_alnum(p[n]))
                 return WORDS[i];
@@ -1664,9 +1643,13 @@ static void fix_pl004(fixctx_t *fx, const rule_diag_t *g)
 
 static const char *const PLAN_KEYS[] = {"Date", "Priority", "Status", "Estimated Effort"};
 static const char *const FOLDER_KEYS[] = {"Created", "Status"};
-static const char *const PRIORITY_VALUES[] = {"HIGH", "MEDIUM", "LOW"};
-static const char *const PLAN_STATUSES[] = {"Ready for Implementation", "In Progress", "Complete"};
-static const char *const START_STATUSES[] = {"Ready for Review", "In Progress", "Complete"};
+
+/* The Status values a fix offers in d (a plan's for every kind but
+ * START-HERE.md, as rule_statuses). */
+static const char *const *statuses_of(const ws_doc_t *d, size_t *n)
+{
+    return rule_statuses(d->kind == MD_KIND_START ? MD_KIND_START : MD_KIND_PLAN, n);
+}
 
 /* Whether a new field can go beside f: a `**Key:** value` line of the
  * header, outside lists and block quotes. */
@@ -1768,25 +1751,25 @@ static void fix_pl011(fixctx_t *fx, const rule_diag_t *g)
     const char *key = keys[k];
     char date[16];
     today(date);
-    const char *values[3] = {NULL, NULL, NULL};
+    const char *one[1] = {NULL};
+    const char *const *values = one;
     size_t nv = 1;
     if (strcmp(key, "Date") == 0) {
-        values[0] = date;
+        one[0] = date;
     } else if (strcmp(key, "Created") == 0) {
         const char *fn = d->folder && d->folder->name ? d->folder->name : "";
         if (strlen(fn) >= 10 && date_ok(fn)) {
             memcpy(date, fn, 10);
             date[10] = '\0';
         }
-        values[0] = date;
+        one[0] = date;
     } else if (strcmp(key, "Status") == 0) {
-        values[0] = d->kind == MD_KIND_START ? START_STATUSES[0] : PLAN_STATUSES[0];
+        size_t ns;
+        one[0] = statuses_of(d, &ns)[0];
     } else if (strcmp(key, "Estimated Effort") == 0) {
-        values[0] = "X-Yh agentic + Zh review";
+        one[0] = "X-Yh agentic + Zh review";
     } else {
-        for (size_t i = 0; i < 3; i++)
-            values[i] = PRIORITY_VALUES[i];
-        nv = 3;
+        values = rule_priorities(&nv);
     }
     for (size_t i = 0; i < nv; i++) {
         actions_edit_t *e = actions_edit_new(fx->s);
@@ -1929,18 +1912,20 @@ static void fix_pl046(fixctx_t *fx, const rule_diag_t *g)
 static void fix_one(fixctx_t *fx, const rule_diag_t *g)
 {
     const char *c = g->code;
-    ws_doc_t *d = fx->doc;
+    size_t n;
     if (strcmp(c, "PL002") == 0)
         fix_pl002(fx, g);
     else if (strcmp(c, "PL004") == 0)
         fix_pl004(fx, g);
     else if (strcmp(c, "PL011") == 0)
         fix_pl011(fx, g);
-    else if (strcmp(c, "PL012") == 0)
-        fix_value(fx, g, "priority", PRIORITY_VALUES, UTIL_ARRAY_LEN(PRIORITY_VALUES));
-    else if (strcmp(c, "PL013") == 0)
-        fix_value(fx, g, "status", d->kind == MD_KIND_START ? START_STATUSES : PLAN_STATUSES, 3);
-    else if (strcmp(c, "PL020") == 0)
+    else if (strcmp(c, "PL012") == 0) {
+        const char *const *values = rule_priorities(&n);
+        fix_value(fx, g, "priority", values, n);
+    } else if (strcmp(c, "PL013") == 0) {
+        const char *const *values = statuses_of(fx->doc, &n);
+        fix_value(fx, g, "status", values, n);
+    } else if (strcmp(c, "PL020") == 0)
         fix_pl020(fx, g);
     else if (strcmp(c, "PL044") == 0)
         fix_pl044(fx, g);
@@ -2036,7 +2021,7 @@ static void quick_fixes(fixctx_t *fx, json_t *diags)
  * missing (or the template has none of them). */
 static bool insert_sections_edit(tpl_set_t *tpl, ws_doc_t *doc, actions_edit_t *e)
 {
-    const req_section_t *miss[UTIL_ARRAY_LEN(REQUIRED)];
+    const rule_section_t *miss[RULE_MAX_SECTIONS];
     size_t n = missing_sections(doc, miss, UTIL_ARRAY_LEN(miss));
     ins_list_t l = {NULL, 0, 0};
     for (size_t i = 0; i < n; i++) {
@@ -2219,7 +2204,7 @@ json_t *actions_for(server_t *s, ws_doc_t *doc, json_t *params)
         quick_fixes(&fx, diags);
     if (kind_wanted(only, ACTIONS_KIND_INSERT_SECTIONS) &&
         (doc->kind == MD_KIND_PLAN || doc->kind == MD_KIND_START || doc->kind == MD_KIND_README)) {
-        const req_section_t *miss[UTIL_ARRAY_LEN(REQUIRED)];
+        const rule_section_t *miss[RULE_MAX_SECTIONS];
         if (missing_sections(doc, miss, UTIL_ARRAY_LEN(miss)) > 0)
             source_action(&fx, "insertSections", "Insert all missing template sections",
                           ACTIONS_KIND_INSERT_SECTIONS);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "planls/buf.h"
+#include "planls/rules.h"
 #include "planls/symbols.h"
 #include "planls/util.h"
 
@@ -593,32 +594,25 @@ static void value_items(builder_t *b, const char *const *values, size_t n, int k
 
 static void priority_items(builder_t *b)
 {
-    static const char *const plain[] = {"HIGH", "MEDIUM", "LOW"};
+    size_t n_plain;
+    const char *const *plain = rule_priorities(&n_plain);
     static const char *const emoji[] = {"\xF0\x9F\x94\xB4 HIGH", "\xF0\x9F\x9F\xA0 MEDIUM",
                                         "\xF0\x9F\x9F\xA1 LOW"};
     bool with_emoji = uses_emoji_priorities(b->doc->text);
     if (with_emoji)
         value_items(b, emoji, 3, KIND_ENUM_MEMBER, 0, "priority");
-    value_items(b, plain, 3, KIND_ENUM_MEMBER, with_emoji ? 3 : 0, "priority");
+    value_items(b, plain, n_plain, KIND_ENUM_MEMBER, with_emoji ? 3 : 0, "priority");
 }
 
 static void status_items(builder_t *b)
 {
-    static const char *const plan[] = {"Ready for Implementation", "In Progress", "Complete"};
-    static const char *const start[] = {"Ready for Review", "In Progress", "Complete"};
-    switch (b->doc->kind) {
-    case MD_KIND_PLAN:
-        value_items(b, plan, 3, KIND_ENUM_MEMBER, 0, "plan status");
-        break;
-    case MD_KIND_README:
-        value_items(b, plan, 3, KIND_ENUM_MEMBER, 0, "README status");
-        break;
-    case MD_KIND_START:
-        value_items(b, start, 3, KIND_ENUM_MEMBER, 0, "START-HERE status");
-        break;
-    default:
-        break;
-    }
+    size_t n;
+    const char *const *values = rule_statuses(b->doc->kind, &n);
+    const char *detail = b->doc->kind == MD_KIND_PLAN     ? "plan status"
+                         : b->doc->kind == MD_KIND_README ? "README status"
+                                                          : "START-HERE status";
+    if (values)
+        value_items(b, values, n, KIND_ENUM_MEMBER, 0, detail);
 }
 
 /* Length of a number "12" or "1.5" at the start of s[0..n), 0 if none. */
@@ -671,39 +665,6 @@ static void effort_items(builder_t *b)
     free(label);
 }
 
-typedef struct section_tpl {
-    const char *name;
-    const char *emoji;   /* the template's (or a fitting) leading emoji */
-    bool required;
-} section_tpl_t;
-
-/* H2 sections of each template, in template order (DESIGN §2 and the
- * workflow's templates). */
-static const section_tpl_t PLAN_SECTIONS[] = {
-    {"Overview", "\xF0\x9F\x93\x8B", true},
-    {"Context from Analysis", "\xF0\x9F\x93\x9A", false},
-    {"Scope", "\xF0\x9F\x8E\xAF", true},
-    {"Dependencies", "\xF0\x9F\x94\x97", true},
-    {"Success Criteria", "\xE2\x9C\x85", true},
-    {"Implementation", "\xF0\x9F\x9A\x80", true},
-};
-static const section_tpl_t START_SECTIONS[] = {
-    {"Executive Summary", "\xF0\x9F\x8E\xAF", true},
-    {"Timeline", "\xF0\x9F\x93\x85", false},
-    {"Success Criteria", "\xF0\x9F\x8E\xAF", true},
-    {"Document Navigation", "\xF0\x9F\x93\x9A", true},
-    {"Priority Order", "\xF0\x9F\x94\xA5", true},
-    {"Dependencies", "\xF0\x9F\x93\x8B", true},
-    {"Getting Started", "\xF0\x9F\x9A\x80", true},
-};
-static const section_tpl_t README_SECTIONS[] = {
-    {"Overview", "\xF0\x9F\x93\x8B", true},
-    {"What's Inside", "\xF0\x9F\x93\x9A", true},
-    {"Quick Summary", "\xF0\x9F\x93\x8A", false},
-    {"Priority Order", "\xF0\x9F\x8E\xAF", true},
-    {"Getting Started", "\xF0\x9F\x9A\x80", true},
-};
-
 /* Whether the document's H2 headings start with an emoji or symbol. */
 static bool uses_emoji_headings(const md_doc_t *md)
 {
@@ -715,34 +676,22 @@ static bool uses_emoji_headings(const md_doc_t *md)
     return false;
 }
 
-/* The template sections this document is missing, in template order. */
+/* The H2 template sections this document is missing, in template order
+ * (the rules' section table). */
 static void section_items(builder_t *b)
 {
-    const section_tpl_t *tpl;
     size_t n;
-    switch (b->doc->kind) {
-    case MD_KIND_PLAN:
-        tpl = PLAN_SECTIONS;
-        n = UTIL_ARRAY_LEN(PLAN_SECTIONS);
-        break;
-    case MD_KIND_START:
-        tpl = START_SECTIONS;
-        n = UTIL_ARRAY_LEN(START_SECTIONS);
-        break;
-    case MD_KIND_README:
-        tpl = README_SECTIONS;
-        n = UTIL_ARRAY_LEN(README_SECTIONS);
-        break;
-    default:
-        return;
-    }
+    const rule_section_t *tpl = rule_template_sections(b->doc->kind, &n);
     const md_doc_t *md = b->doc->md;
     bool emoji = uses_emoji_headings(md);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, h2 = 0; i < n; i++) {
+        if (tpl[i].parent)
+            continue;
+        size_t order = h2++;
         if (md_heading_find(md, tpl[i].name, 0) >= 0)
             continue;
         char sort[24];
-        snprintf(sort, sizeof(sort), "%02zu", i);
+        snprintf(sort, sizeof(sort), "%02zu", order);
         char *text = emoji ? xasprintf("%s %s", tpl[i].emoji, tpl[i].name) : xstrdup(tpl[i].name);
         json_t *it = add_item(b, tpl[i].name, KIND_KEYWORD, text, sort);
         json_object_set_new(it, "detail", json_string(tpl[i].required ? "required section"

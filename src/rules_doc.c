@@ -238,6 +238,12 @@ static bool word_value(const char *s, size_t n, const char *w, bool nocase)
 
 static const char *const PRIORITIES[] = {"HIGH", "MEDIUM", "LOW"};
 
+const char *const *rule_priorities(size_t *n)
+{
+    *n = UTIL_ARRAY_LEN(PRIORITIES);
+    return PRIORITIES;
+}
+
 /* Priority word of s[0..n) after decoration is removed, NULL when none. */
 static const char *priority_of(const char *s, size_t n)
 {
@@ -574,49 +580,54 @@ static bool is_templated(md_kind_t k)
     return k == MD_KIND_PLAN || k == MD_KIND_START || k == MD_KIND_README;
 }
 
-typedef struct section {
-    const char *name;    /* as the template writes it */
-    const char *alt;     /* accepted short form, or NULL */
-    int parent;          /* index of the H2 entry, -1 for an H2 */
-    bool required;
-} section_t;
+/* Template sections in template order (DESIGN §2 and the workflow's
+ * templates): the one table PL020-PL022, the insert-section actions and
+ * section completion all read (rule_template_sections). */
+#define H2(name, emoji, required) {name, NULL, NULL, -1, required, emoji}
+#define H3(name, alt, parent, parent_index) {name, alt, parent, parent_index, true, NULL}
 
-/* Template sections in template order; optional ones take part in the order
- * check only. */
-static const section_t PLAN_SECTIONS[] = {
-    {"Overview", NULL, -1, true},
-    {"Context from Analysis", NULL, -1, false},
-    {"Scope", NULL, -1, true},
-    {"In Scope", NULL, 2, true},
-    {"Out of Scope", NULL, 2, true},
-    {"Dependencies", NULL, -1, true},
-    {"Requires (Blockers)", "Requires", 5, true},
-    {"Enables (Unlocks)", "Enables", 5, true},
-    {"Success Criteria", NULL, -1, true},
-    {"Implementation", NULL, -1, true},
+static const rule_section_t PLAN_SECTIONS[] = {
+    H2("Overview", "\xF0\x9F\x93\x8B", true),
+    H2("Context from Analysis", "\xF0\x9F\x93\x9A", false),
+    H2("Scope", "\xF0\x9F\x8E\xAF", true),
+    H3("In Scope", NULL, "Scope", 2),
+    H3("Out of Scope", NULL, "Scope", 2),
+    H2("Dependencies", "\xF0\x9F\x94\x97", true),
+    H3("Requires (Blockers)", "Requires", "Dependencies", 5),
+    H3("Enables (Unlocks)", "Enables", "Dependencies", 5),
+    H2("Success Criteria", "\xE2\x9C\x85", true),
+    H2("Implementation", "\xF0\x9F\x9A\x80", true),
 };
 
-static const section_t START_SECTIONS[] = {
-    {"Executive Summary", NULL, -1, true},
-    {"Timeline", NULL, -1, false},
-    {"Success Criteria", NULL, -1, true},
-    {"Document Navigation", NULL, -1, true},
-    {"Priority Order", NULL, -1, true},
-    {"Dependencies", NULL, -1, true},
-    {"Getting Started", NULL, -1, true},
+static const rule_section_t START_SECTIONS[] = {
+    H2("Executive Summary", "\xF0\x9F\x8E\xAF", true),
+    H2("Timeline", "\xF0\x9F\x93\x85", false),
+    H2("Success Criteria", "\xF0\x9F\x8E\xAF", true),
+    H2("Document Navigation", "\xF0\x9F\x93\x9A", true),
+    H2("Priority Order", "\xF0\x9F\x94\xA5", true),
+    H2("Dependencies", "\xF0\x9F\x93\x8B", true),
+    H2("Getting Started", "\xF0\x9F\x9A\x80", true),
 };
 
-static const section_t README_SECTIONS[] = {
-    {"Overview", NULL, -1, true},
-    {"What's Inside", "What\xE2\x80\x99s Inside", -1, true},
-    {"Quick Summary", NULL, -1, false},
-    {"Priority Order", NULL, -1, true},
-    {"Getting Started", NULL, -1, true},
+static const rule_section_t README_SECTIONS[] = {
+    H2("Overview", "\xF0\x9F\x93\x8B", true),
+    {"What's Inside", "What\xE2\x80\x99s Inside", NULL, -1, true, "\xF0\x9F\x93\x9A"},
+    H2("Quick Summary", "\xF0\x9F\x93\x8A", false),
+    H2("Priority Order", "\xF0\x9F\x8E\xAF", true),
+    H2("Getting Started", "\xF0\x9F\x9A\x80", true),
 };
 
-static const section_t *sections_of(md_kind_t k, size_t *n)
+#undef H2
+#undef H3
+
+_Static_assert(UTIL_ARRAY_LEN(PLAN_SECTIONS) <= RULE_MAX_SECTIONS &&
+                   UTIL_ARRAY_LEN(START_SECTIONS) <= RULE_MAX_SECTIONS &&
+                   UTIL_ARRAY_LEN(README_SECTIONS) <= RULE_MAX_SECTIONS,
+               "RULE_MAX_SECTIONS is too small");
+
+const rule_section_t *rule_template_sections(md_kind_t kind, size_t *n)
 {
-    switch (k) {
+    switch (kind) {
     case MD_KIND_PLAN:
         *n = UTIL_ARRAY_LEN(PLAN_SECTIONS);
         return PLAN_SECTIONS;
@@ -634,7 +645,7 @@ static const section_t *sections_of(md_kind_t k, size_t *n)
 
 /* The heading for a template section: an H2 (parent_h < 0) or a heading
  * directly under the H2 parent_h. -1 when absent. */
-static int find_section(const md_doc_t *md, const section_t *s, int parent_h)
+static int find_section(const md_doc_t *md, const rule_section_t *s, int parent_h)
 {
     const char *names[2] = {s->name, s->alt};
     for (int k = 0; k < 2 && names[k]; k++) {
@@ -651,17 +662,16 @@ static int find_section(const md_doc_t *md, const section_t *s, int parent_h)
 
 /* Heading index of every entry of the table (-1 when absent; subsections of
  * an absent H2 are absent). */
-static void locate_sections(const md_doc_t *md, const section_t *secs, size_t n, int *at)
+static void locate_sections(const md_doc_t *md, const rule_section_t *secs, size_t n, int *at)
 {
     for (size_t i = 0; i < n; i++) {
-        if (secs[i].parent < 0)
+        int p = secs[i].parent_index;
+        if (p < 0)
             at[i] = find_section(md, &secs[i], -1);
         else
-            at[i] = at[secs[i].parent] < 0 ? -1 : find_section(md, &secs[i], at[secs[i].parent]);
+            at[i] = at[p] < 0 ? -1 : find_section(md, &secs[i], at[p]);
     }
 }
-
-#define MAX_SECTIONS 16
 
 /* ---- PL001-PL004: naming ---------------------------------------------- */
 
@@ -937,6 +947,16 @@ void rule_pl011_missing_field(rule_ctx_t *cx, ws_doc_t *d)
     }
 }
 
+/* The header field `key` of d (as md_field_get finds it) and, in *core, its
+ * value proper (value_core); NULL when d has no such field. */
+static const md_field_t *field_core(const ws_doc_t *d, const char *key, md_span_t *core)
+{
+    const md_field_t *f = md_field_get(d->md, key, true);
+    if (f)
+        *core = value_core(d->text->data, f->value_span);
+    return f;
+}
+
 /* Report an invalid field value: message, then data {field, found}. */
 static rule_diag_t *report_value(rule_ctx_t *cx, ws_doc_t *d, md_span_t at, const char *field,
                                  const char *msg)
@@ -953,11 +973,11 @@ void rule_pl012_priority(rule_ctx_t *cx, ws_doc_t *d)
 {
     if (!is_templated(d->kind))
         return;
-    const md_field_t *f = md_field_get(d->md, "Priority", true);
+    md_span_t c;
+    const md_field_t *f = field_core(d, "Priority", &c);
     if (!f)
         return;
     const char *t = d->text->data;
-    md_span_t c = value_core(t, f->value_span);
     for (size_t i = 0; i < UTIL_ARRAY_LEN(PRIORITIES); i++)
         if (word_value(t + c.start, c.end - c.start, PRIORITIES[i], false))
             return;
@@ -983,28 +1003,37 @@ static const char *const PLAN_STATUSES[] = {"Ready for Implementation", "In Prog
                                             "Complete"};
 static const char *const START_STATUSES[] = {"Ready for Review", "In Progress", "Complete"};
 
+const char *const *rule_statuses(md_kind_t kind, size_t *n)
+{
+    switch (kind) {
+    case MD_KIND_PLAN:
+    case MD_KIND_README:
+        *n = UTIL_ARRAY_LEN(PLAN_STATUSES);
+        return PLAN_STATUSES;
+    case MD_KIND_START:
+        *n = UTIL_ARRAY_LEN(START_STATUSES);
+        return START_STATUSES;
+    default:
+        *n = 0;
+        return NULL;
+    }
+}
+
 void rule_pl013_status(rule_ctx_t *cx, ws_doc_t *d)
 {
-    const char *const *valid;
-    const char *what;
-    if (d->kind == MD_KIND_PLAN) {
-        valid = PLAN_STATUSES;
-        what = "a plan";
-    } else if (d->kind == MD_KIND_README) {
-        valid = PLAN_STATUSES;
-        what = "README.md";
-    } else if (d->kind == MD_KIND_START) {
-        valid = START_STATUSES;
-        what = "START-HERE.md";
-    } else {
+    const char *what = d->kind == MD_KIND_PLAN    ? "a plan"
+                       : d->kind == MD_KIND_README ? "README.md"
+                                                   : "START-HERE.md";
+    size_t n_valid;
+    const char *const *valid = rule_statuses(d->kind, &n_valid);
+    if (!valid)
         return;
-    }
-    const md_field_t *f = md_field_get(d->md, "Status", true);
+    md_span_t c;
+    const md_field_t *f = field_core(d, "Status", &c);
     if (!f)
         return;
     const char *t = d->text->data;
-    md_span_t c = value_core(t, f->value_span);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < n_valid; i++)
         if (word_value(t + c.start, c.end - c.start, valid[i], true))
             return;
     if (left_to_pl030(cx, d, f->value_span))
@@ -1026,11 +1055,11 @@ void rule_pl014_effort(rule_ctx_t *cx, ws_doc_t *d)
 {
     if (!is_templated(d->kind))
         return;
-    const md_field_t *f = md_field_get(d->md, "Estimated Effort", true);
+    md_span_t c;
+    const md_field_t *f = field_core(d, "Estimated Effort", &c);
     if (!f)
         return;
     const char *t = d->text->data;
-    md_span_t c = value_core(t, f->value_span);
     effort_t e;
     if (effort_at(t + c.start, c.end - c.start, &e)) {
         if (e.x <= e.y)
@@ -1117,15 +1146,15 @@ void rule_pl015_date(rule_ctx_t *cx, ws_doc_t *d)
 void rule_pl020_missing_section(rule_ctx_t *cx, ws_doc_t *d)
 {
     size_t n;
-    const section_t *secs = sections_of(d->kind, &n);
+    const rule_section_t *secs = rule_template_sections(d->kind, &n);
     if (!secs)
         return;
-    int at[MAX_SECTIONS];
+    int at[RULE_MAX_SECTIONS];
     locate_sections(d->md, secs, n, at);
     for (size_t i = 0; i < n; i++) {
         if (!secs[i].required || at[i] >= 0)
             continue;
-        int p = secs[i].parent;
+        int p = secs[i].parent_index;
         if (p >= 0 && at[p] < 0)
             continue; /* the missing parent is reported (and inserted) whole */
         rule_diag_t *g;
@@ -1144,13 +1173,14 @@ void rule_pl020_missing_section(rule_ctx_t *cx, ws_doc_t *d)
 
 /* Template index of heading h among entries with the given parent entry
  * (-1 for H2 entries), -1 when it is no template section. */
-static int template_index(const md_doc_t *md, int h, const section_t *secs, size_t n, int parent)
+static int template_index(const md_doc_t *md, int h, const rule_section_t *secs, size_t n,
+                          int parent)
 {
     const char *bare = md_heading_bare(md->headings[h].text ? md->headings[h].text : "");
     while (*bare == ' ' || *bare == '\t')
         bare++;
     for (size_t i = 0; i < n; i++) {
-        if (secs[i].parent != parent)
+        if (secs[i].parent_index != parent)
             continue;
         if (util_ieq(bare, secs[i].name) || (secs[i].alt && util_ieq(bare, secs[i].alt)))
             return (int)i;
@@ -1161,7 +1191,7 @@ static int template_index(const md_doc_t *md, int h, const section_t *secs, size
 /* Check one level: the headings directly under parent_h (H2s when
  * parent_h < 0) that are template sections must come in template order.
  * Reports the first one out of order. */
-static void check_order(rule_ctx_t *cx, ws_doc_t *d, const section_t *secs, size_t n,
+static void check_order(rule_ctx_t *cx, ws_doc_t *d, const rule_section_t *secs, size_t n,
                         int parent_entry, int parent_h)
 {
     const md_doc_t *md = d->md;
@@ -1189,18 +1219,18 @@ static void check_order(rule_ctx_t *cx, ws_doc_t *d, const section_t *secs, size
 void rule_pl021_section_order(rule_ctx_t *cx, ws_doc_t *d)
 {
     size_t n;
-    const section_t *secs = sections_of(d->kind, &n);
+    const rule_section_t *secs = rule_template_sections(d->kind, &n);
     if (!secs)
         return;
-    int at[MAX_SECTIONS];
+    int at[RULE_MAX_SECTIONS];
     locate_sections(d->md, secs, n, at);
     check_order(cx, d, secs, n, -1, -1);
     for (size_t i = 0; i < n; i++) {
-        if (secs[i].parent >= 0 || at[i] < 0)
+        if (secs[i].parent_index >= 0 || at[i] < 0)
             continue;
         bool has_children = false;
         for (size_t k = 0; k < n; k++)
-            has_children |= secs[k].parent == (int)i;
+            has_children |= secs[k].parent_index == (int)i;
         if (has_children)
             check_order(cx, d, secs, n, (int)i, at[i]);
     }
@@ -1250,10 +1280,10 @@ static bool is_blank_range(const char *t, uint32_t a, uint32_t b)
 void rule_pl022_empty_section(rule_ctx_t *cx, ws_doc_t *d)
 {
     size_t n;
-    const section_t *secs = sections_of(d->kind, &n);
+    const rule_section_t *secs = rule_template_sections(d->kind, &n);
     if (!secs)
         return;
-    int at[MAX_SECTIONS];
+    int at[RULE_MAX_SECTIONS];
     locate_sections(d->md, secs, n, at);
     for (size_t i = 0; i < n; i++) {
         if (!secs[i].required || at[i] < 0)
@@ -1318,7 +1348,7 @@ void rule_pl030_placeholder(rule_ctx_t *cx, ws_doc_t *d)
 
 /* ---- PL031-PL032: success criteria ------------------------------------ */
 
-static const section_t SUCCESS = {"Success Criteria", NULL, -1, true};
+static const rule_section_t SUCCESS = {"Success Criteria", NULL, NULL, -1, true, NULL};
 
 /* PL031: the Success Criteria H2 of a plan or START-HERE (its subsections
  * included) holds no "- [ ]" / "- [x]" item. On the heading. */
@@ -1347,11 +1377,11 @@ void rule_pl032_complete_unchecked(rule_ctx_t *cx, ws_doc_t *d)
 {
     if (d->kind != MD_KIND_PLAN)
         return;
-    const md_field_t *f = md_field_get(d->md, "Status", true);
+    md_span_t c;
+    const md_field_t *f = field_core(d, "Status", &c);
     if (!f)
         return;
     const char *t = d->text->data;
-    md_span_t c = value_core(t, f->value_span);
     if (!word_value(t + c.start, c.end - c.start, "Complete", true))
         return;
     int h = find_section(d->md, &SUCCESS, -1);

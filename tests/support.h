@@ -7,6 +7,7 @@
 #define PLANLS_TESTS_SUPPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -48,6 +49,13 @@ char *ts_read(const char *path);
  * every entry was removed. */
 void ts_rmtree(const char *path);
 
+/* Whether anything (file, directory, ...) exists at path. */
+bool ts_exists(const char *path);
+/* Copy the directory tree from (its directories and regular files) into
+ * the existing directory to, as `cp -R from/. to/`; asserts every entry was
+ * copied. */
+void ts_copytree(const char *from, const char *to);
+
 /* A ws_t over dir with loop, cfg and log (as ws_new), scanned with `threads`
  * (0 = the libuv pool): runs the loop until the scan is done and asserts it
  * finished exactly once. Caller frees with ts_ws_free(). */
@@ -77,6 +85,28 @@ ws_folder_t *ts_check_folder(ws_t *ws, const char *path, const config_t *cfg, ru
 /* The bytes a span of d covers; asserts the span lies inside the text.
  * Caller frees with free(). */
 char *ts_span_text(const ws_doc_t *d, md_span_t s);
+
+/* A folder's findings as sorted "file|code|message" strings. */
+typedef struct ts_findings {
+    char **v;
+    size_t n, cap;
+} ts_findings_t;
+
+/* Every rule's findings on folder (rule_check_folder with cfg), as
+ * "file|code|message" sorted by strcmp. Caller frees with
+ * ts_findings_free(). */
+ts_findings_t ts_findings(ws_t *ws, ws_folder_t *folder, const config_t *cfg);
+void ts_findings_free(ts_findings_t *f);
+/* Whether one of f's strings starts with prefix ("04-x-plan.md|PL030|"). */
+bool ts_findings_has(const ts_findings_t *f, const char *prefix);
+
+/* Apply an LSP WorkspaceEdit (UTF-16 positions) to the files on disk as a
+ * client would: either `changes` or `documentChanges` (TextDocumentEdits,
+ * which need a version, and CreateFile / RenameFile operations); each
+ * document's TextEdits refer to the text before any of them and are applied
+ * from the last to the first. Asserts the edit is well-formed: edits in
+ * order without overlap, no create or rename onto an existing file. */
+void ts_apply_edit(json_t *we);
 
 /* JSON lookups by rpc_get() path ("range.start.line"): the integer there or
  * -1, the string there or NULL (borrowed from obj). */

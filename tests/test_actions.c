@@ -1,5 +1,5 @@
 /* Tests for actions: every quick fix and source action is applied the way a
- * client would (a small WorkspaceEdit applier below: text edits in reverse
+ * client would (ts_apply_edit of tests/support: text edits in reverse
  * order per document, CreateFile, RenameFile), the workspace is rescanned
  * from disk and the rules re-run: the finding the action fixes is gone and
  * no other appeared (except the template's placeholders where a template is
@@ -20,6 +20,7 @@
 #include "planls/diagnostics.h"
 #include "planls/rules.h"
 #include "planls/util.h"
+#include "support.h"
 
 #ifndef PLANLS_SOURCE_DIR
 #define PLANLS_SOURCE_DIR "."
@@ -27,10 +28,8 @@
 #define BASE PLANLS_SOURCE_DIR "/protocol-fixtures/workspaces/actions"
 #define PF ".engineering/artifacts/planning/2026-03-02-demo"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
+static ts_root_t root;
+static char *pf_dir; /* root.path/PF */
 static server_t *srv;
 static server_caps_t caps;
 
@@ -38,33 +37,26 @@ static server_caps_t caps;
 
 static char *path_of(const char *rel)
 {
-    return xasprintf("%s/%s/%s", root, PF, rel);
+    return ts_path(pf_dir, rel);
 }
 
 static char *read_rel(const char *rel)
 {
-    char *p = path_of(rel), *data = NULL;
-    size_t len;
-    cr_assert_eq(util_read_file(p, 1 << 24, &data, &len), 0, "read %s", p);
+    char *p = path_of(rel);
+    char *data = ts_read(p);
     free(p);
     return data;
 }
 
 static void write_rel(const char *rel, const char *text)
 {
-    char *p = path_of(rel);
-    FILE *f = fopen(p, "wb");
-    cr_assert_not_null(f, "write %s", p);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-    free(p);
+    ts_put(pf_dir, rel, text);
 }
 
 static bool exists_rel(const char *rel)
 {
     char *p = path_of(rel);
-    struct stat st;
-    bool yes = stat(p, &st) == 0;
+    bool yes = ts_exists(p);
     free(p);
     return yes;
 }
@@ -84,46 +76,25 @@ static void plant(const char *rel, const char *old, const char *new_text)
 
 /* ---- server ---------------------------------------------------------------- */
 
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    *(int *)ud = 1;
-}
-
 static void stop(void)
 {
-    if (!srv)
-        return;
-    ws_free(srv->ws);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    free(srv);
+    ts_server_free(srv);
     srv = NULL;
 }
 
+/* (Re)scan the workspace from disk into a fresh server with caps. */
 static void start(void)
 {
     stop();
-    srv = xcalloc(1, sizeof(*srv));
-    srv->loop = &loop;
-    srv->enc = TEXT_ENC_UTF16;
+    srv = ts_server_new(&root);
     srv->caps = caps;
-    srv->ws = ws_new(&loop, root, &cfg, &lg);
-    int done = 0;
-    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done, 1);
 }
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-actions-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    char *cmd = xasprintf("cp -R '%s/.' '%s/'", BASE, root);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
+    ts_root_init(&root, "actions");
+    ts_copytree(BASE, root.path);
+    pf_dir = ts_path(root.path, PF);
     memset(&caps, 0, sizeof(caps));
     caps.action_literals = true;
     caps.document_changes = true;
@@ -134,83 +105,38 @@ static void setup(void)
 static void teardown(void)
 {
     stop();
-    char *cmd = xasprintf("rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
-    uv_loop_close(&loop);
-    config_free(&cfg);
+    free(pf_dir);
+    pf_dir = NULL;
+    ts_root_fini(&root);
 }
 
 TestSuite(actions, .init = setup, .fini = teardown);
 
 static ws_doc_t *doc(const char *rel)
 {
-    char *p = path_of(rel);
-    ws_doc_t *d = ws_doc_by_path(srv->ws, p);
-    free(p);
-    cr_assert_not_null(d, "%s", rel);
-    return d;
+    return ts_doc(srv->ws, pf_dir, rel);
 }
 
 static ws_folder_t *folder(void)
 {
-    char *p = xasprintf("%s/%s", root, PF);
-    ws_folder_t *f = ws_folder_by_path(srv->ws, p);
-    free(p);
-    cr_assert_not_null(f);
-    return f;
+    return ts_folder(srv->ws, pf_dir);
 }
 
 /* ---- findings ---------------------------------------------------------------- */
 
-typedef struct found {
-    char **v;
-    size_t n, cap;
-} found_t;
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every finding of the folder as "file|code|message", sorted. */
-static found_t findings(void)
+static ts_findings_t findings(void)
 {
-    found_t f = {NULL, 0, 0};
-    rule_diags_t ds = {NULL, 0, 0};
-    rule_check_folder(srv->ws, folder(), &cfg, &ds);
-    for (size_t i = 0; i < ds.n; i++)
-        UTIL_PUSH(
-            f.v, f.n, f.cap,
-            xasprintf("%s|%s|%s", ds.items[i].doc->name, ds.items[i].code, ds.items[i].message));
-    rule_diags_free(&ds);
-    if (f.n)
-        qsort(f.v, f.n, sizeof(char *), str_cmp);
-    return f;
-}
-
-static void found_free(found_t *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i]);
-    free(f->v);
-}
-
-static bool found_has(const found_t *f, const char *prefix)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (util_has_prefix(f->v[i], prefix))
-            return true;
-    return false;
+    return ts_findings(srv->ws, folder(), &root.cfg);
 }
 
 /* after has nothing before lacks, except entries starting with one of the
  * allowed prefixes ("03-x-plan.md|PL030|"), and lacks what fixed names. */
-static void assert_fixed(const found_t *before, const found_t *after, const char *fixed,
+static void assert_fixed(const ts_findings_t *before, const ts_findings_t *after, const char *fixed,
                          const char *const *allowed)
 {
-    cr_assert(found_has(before, fixed), "the defect %s was not there before", fixed);
-    cr_assert_not(found_has(after, fixed), "%s is still reported", fixed);
+    cr_assert(ts_findings_has(before, fixed), "the defect %s was not there before", fixed);
+    cr_assert_not(ts_findings_has(after, fixed), "%s is still reported", fixed);
     for (size_t i = 0; i < after->n; i++) {
         bool old = false;
         for (size_t k = 0; k < before->n && !old; k++)
@@ -226,7 +152,7 @@ static json_t *client_diags(ws_doc_t *d, const char *code)
 {
     json_t *arr = json_array();
     rule_diags_t ds = {NULL, 0, 0};
-    rule_check_folder(srv->ws, folder(), &cfg, &ds);
+    rule_check_folder(srv->ws, folder(), &root.cfg, &ds);
     for (size_t i = 0; i < ds.n; i++)
         if (ds.items[i].doc == d && strcmp(ds.items[i].code, code) == 0)
             json_array_append_new(arr, diag_to_lsp(srv, &ds.items[i]));
@@ -289,105 +215,12 @@ static size_t count_titled(json_t *acts, const char *prefix)
     return n;
 }
 
-/* ---- the WorkspaceEdit applier ---------------------------------------------- */
-
-static size_t offset_of(const text_doc_t *t, json_t *pos)
-{
-    json_t *l = json_object_get(pos, "line"), *c = json_object_get(pos, "character");
-    cr_assert(json_is_integer(l) && json_is_integer(c));
-    cr_assert_lt((size_t)json_integer_value(l), t->n_lines + 1);
-    text_pos_t p = {(uint32_t)json_integer_value(l), (uint32_t)json_integer_value(c)};
-    return text_offset_at(t, p, TEXT_ENC_UTF16);
-}
-
-/* Apply TextEdit[] to the file at uri: ranges refer to the text before any
- * of them; applied from the last to the first. */
-static void apply_edits(const char *uri, json_t *edits)
-{
-    char *path = ws_uri_to_path(uri);
-    cr_assert_not_null(path);
-    char *data = NULL;
-    size_t len = 0;
-    cr_assert_eq(util_read_file(path, 1 << 24, &data, &len), 0, "edit of a missing file %s", path);
-    text_doc_t *t = text_doc_new(data, len);
-    size_t n = json_array_size(edits);
-    size_t *a = xcalloc(n + 1, sizeof(size_t)), *b = xcalloc(n + 1, sizeof(size_t));
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(edits, i);
-        a[i] = offset_of(t, rpc_get(e, "range.start"));
-        b[i] = offset_of(t, rpc_get(e, "range.end"));
-        cr_assert_leq(a[i], b[i]);
-        cr_assert(json_is_string(json_object_get(e, "newText")));
-        if (i > 0)
-            cr_assert_geq(a[i], b[i - 1], "overlapping edits in %s", uri);
-    }
-    buf_t out = BUF_INIT;
-    buf_append(&out, data, len);
-    for (size_t i = n; i-- > 0;) {
-        json_t *nt = json_object_get(json_array_get(edits, i), "newText");
-        buf_splice(&out, a[i], b[i] - a[i], json_string_value(nt), json_string_length(nt));
-    }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    fwrite(out.data ? out.data : "", 1, out.len, f);
-    fclose(f);
-    buf_free(&out);
-    free(a);
-    free(b);
-    text_doc_free(t);
-    free(data);
-    free(path);
-}
-
-/* Apply a WorkspaceEdit to the files on disk, as a client would. */
-static void apply(json_t *we)
-{
-    cr_assert(json_is_object(we));
-    json_t *dc = json_object_get(we, "documentChanges");
-    json_t *ch = json_object_get(we, "changes");
-    cr_assert(!dc != !ch, "exactly one of documentChanges / changes");
-    if (ch) {
-        const char *uri;
-        json_t *edits;
-        json_object_foreach(ch, uri, edits)
-            apply_edits(uri, edits);
-        return;
-    }
-    size_t i;
-    json_t *op;
-    json_array_foreach(dc, i, op) {
-        const char *kind = json_string_value(json_object_get(op, "kind"));
-        if (!kind) {
-            json_t *v = rpc_get(op, "textDocument.version");
-            cr_assert_not_null(v, "a TextDocumentEdit needs a version (null for closed files)");
-            apply_edits(json_string_value(rpc_get(op, "textDocument.uri")),
-                        json_object_get(op, "edits"));
-        } else if (strcmp(kind, "create") == 0) {
-            char *p = ws_uri_to_path(json_string_value(json_object_get(op, "uri")));
-            FILE *f = fopen(p, "wx");
-            cr_assert_not_null(f, "create %s: exists", p);
-            fclose(f);
-            free(p);
-        } else if (strcmp(kind, "rename") == 0) {
-            char *o = ws_uri_to_path(json_string_value(json_object_get(op, "oldUri")));
-            char *n = ws_uri_to_path(json_string_value(json_object_get(op, "newUri")));
-            struct stat st;
-            cr_assert_neq(stat(n, &st), 0, "rename onto an existing %s", n);
-            cr_assert_eq(rename(o, n), 0, "rename %s", o);
-            free(o);
-            free(n);
-        } else {
-            cr_assert_fail("unexpected resource operation %s", kind);
-        }
-    }
-}
-
 /* Apply action's edit, rescan, and return the findings after it. */
-static found_t apply_action(json_t *action)
+static ts_findings_t apply_action(json_t *action)
 {
     json_t *edit = json_object_get(action, "edit");
     cr_assert_not_null(edit, "the action has no edit");
-    apply(edit);
+    ts_apply_edit(edit);
     start();
     return findings();
 }
@@ -409,7 +242,7 @@ Test(actions, pl012_one_action_per_priority_first_preferred)
     char *orig = read_rel("03-query-parser-plan.md");
     plant("03-query-parser-plan.md", "**Priority:** MEDIUM", "**Priority:** URGENT");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("03-query-parser-plan.md"), "PL012", NULL);
     cr_assert_eq(count_titled(acts, "Change priority to "), 3);
     json_t *high = action_titled(acts, "Change priority to HIGH");
@@ -419,15 +252,15 @@ Test(actions, pl012_one_action_per_priority_first_preferred)
         json_string_value(rpc_get(json_array_get(json_object_get(high, "diagnostics"), 0), "code")),
         "PL012");
     cr_assert_null(json_object_get(action_titled(acts, "Change priority to LOW"), "isPreferred"));
-    found_t after = apply_action(action_titled(acts, "Change priority to MEDIUM"));
+    ts_findings_t after = apply_action(action_titled(acts, "Change priority to MEDIUM"));
     assert_fixed(&before, &after, "03-query-parser-plan.md|PL012|", NULL);
     cr_assert_eq(after.n, 0);
     char *now = read_rel("03-query-parser-plan.md");
     cr_assert_str_eq(now, orig);
     free(now);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -439,13 +272,13 @@ Test(actions, pl012_same_word_in_other_case_comes_first)
     json_t *first = json_array_get(acts, 0);
     cr_assert_str_eq(json_string_value(json_object_get(first, "title")), "Change priority to LOW");
     cr_assert(json_is_true(json_object_get(first, "isPreferred")));
-    found_t after = apply_action(first);
+    ts_findings_t after = apply_action(first);
     cr_assert_eq(after.n, 0);
     char *now = read_rel("04-ranking-plan.md");
     cr_assert_not_null(strstr(now, "**Priority:** \xF0\x9F\x9F\xA1 LOW (nice to have)\n"),
                        "the emoji and the reason are kept");
     free(now);
-    found_free(&after);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -455,19 +288,19 @@ Test(actions, pl013_status_values_of_the_document_kind)
     plant("START-HERE.md", "**Status:** In Progress\n**Previous",
           "**Status:** Underway\n**Previous");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("START-HERE.md"), "PL013", "quickfix");
     cr_assert_eq(json_array_size(acts), 3, "%s", dump(acts));
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(acts, 0), "title")),
                      "Change status to Ready for Review");
-    found_t after = apply_action(action_titled(acts, "Change status to In Progress"));
+    ts_findings_t after = apply_action(action_titled(acts, "Change status to In Progress"));
     assert_fixed(&before, &after, "START-HERE.md|PL013|", NULL);
     char *now = read_rel("START-HERE.md");
     cr_assert_str_eq(now, orig);
     free(now);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -531,12 +364,12 @@ Test(actions, pl011_date_goes_before_priority_with_today)
     char *orig = read_rel("03-query-parser-plan.md");
     plant("03-query-parser-plan.md", "**Date:** 2026-03-02\n", "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("03-query-parser-plan.md"), "PL011", NULL);
     char *title = xasprintf("Insert **Date:** %s", today_str());
     json_t *a = action_titled(acts, title);
     cr_assert(json_is_true(json_object_get(a, "isPreferred")));
-    found_t after = apply_action(a);
+    ts_findings_t after = apply_action(a);
     assert_fixed(&before, &after, "03-query-parser-plan.md|PL011|", NULL);
     char *now = read_rel("03-query-parser-plan.md");
     char *want = xstrdup(orig);
@@ -546,8 +379,8 @@ Test(actions, pl011_date_goes_before_priority_with_today)
     free(now);
     free(title);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -560,7 +393,7 @@ Test(actions, pl011_priority_offers_each_value)
     cr_assert_eq(count_titled(acts, "Insert **Priority:** "), 3);
     cr_assert_null(
         json_object_get(action_titled(acts, "Insert **Priority:** HIGH"), "isPreferred"));
-    found_t after = apply_action(action_titled(acts, "Insert **Priority:** MEDIUM"));
+    ts_findings_t after = apply_action(action_titled(acts, "Insert **Priority:** MEDIUM"));
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     char *now = read_rel("03-query-parser-plan.md");
     char *want = xstrdup(orig);
@@ -570,7 +403,7 @@ Test(actions, pl011_priority_offers_each_value)
     free(want);
     free(now);
     free(orig);
-    found_free(&after);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -578,9 +411,9 @@ Test(actions, pl011_effort_gets_the_template_placeholder)
 {
     plant("04-ranking-plan.md", "**Estimated Effort:** 2-3h agentic + 1h review\n", "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("04-ranking-plan.md"), "PL011", NULL);
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Insert **Estimated Effort:** X-Yh agentic + Zh review"));
     const char *allowed[] = {"04-ranking-plan.md|PL030|", NULL};
     assert_fixed(&before, &after, "04-ranking-plan.md|PL011|", allowed);
@@ -588,8 +421,8 @@ Test(actions, pl011_effort_gets_the_template_placeholder)
     cr_assert_not_null(strstr(now, "**Status:** Ready for Implementation\n**Estimated Effort:** "
                                    "X-Yh agentic + Zh review\n\n---\n"));
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -599,13 +432,13 @@ Test(actions, pl011_created_takes_the_folder_date)
     plant("README.md", "**Created:** 2026-03-02\n", "");
     start();
     json_t *acts = actions_with(doc("README.md"), "PL011", NULL);
-    found_t after = apply_action(action_titled(acts, "Insert **Created:** 2026-03-02"));
+    ts_findings_t after = apply_action(action_titled(acts, "Insert **Created:** 2026-03-02"));
     cr_assert_eq(after.n, 0);
     char *now = read_rel("README.md");
     cr_assert_str_eq(now, orig);
     free(now);
     free(orig);
-    found_free(&after);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -614,8 +447,8 @@ Test(actions, pl011_without_any_field_goes_after_the_h1)
     write_rel("05-extra-plan.md", "# Phase 5: Extra\n\n---\n\n## Overview\n\nText.\n");
     start();
     json_t *acts = actions_with(doc("05-extra-plan.md"), "PL011", NULL);
-    apply(json_object_get(action_titled(acts, "Insert **Status:** Ready for Implementation"),
-                          "edit"));
+    ts_apply_edit(json_object_get(
+        action_titled(acts, "Insert **Status:** Ready for Implementation"), "edit"));
     char *now = read_rel("05-extra-plan.md");
     cr_assert_str_eq(now, "# Phase 5: Extra\n\n**Status:** Ready for Implementation\n\n---\n\n"
                           "## Overview\n\nText.\n");
@@ -636,11 +469,11 @@ Test(actions, pl020_section_goes_in_template_order_with_separators)
     char *orig = read_rel("03-query-parser-plan.md");
     plant("03-query-parser-plan.md", scope, "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("03-query-parser-plan.md"), "PL020", NULL);
     json_t *a = action_titled(acts, "Insert section \"Scope\" from the template");
     cr_assert(json_is_true(json_object_get(a, "isPreferred")));
-    found_t after = apply_action(a);
+    ts_findings_t after = apply_action(a);
     const char *allowed[] = {"03-query-parser-plan.md|PL030|", NULL};
     assert_fixed(&before, &after, "03-query-parser-plan.md|PL020|", allowed);
     char *now = read_rel("03-query-parser-plan.md");
@@ -651,8 +484,8 @@ Test(actions, pl020_section_goes_in_template_order_with_separators)
     free(want);
     free(now);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -662,9 +495,9 @@ Test(actions, pl020_first_section_goes_before_the_next_present_one)
           "## Overview\n\nThis work package covers Query Parser for the demo's search.\n\n---\n\n",
           "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("03-query-parser-plan.md"), "PL020", NULL);
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Insert section \"Overview\" from the template"));
     const char *allowed[] = {"03-query-parser-plan.md|PL030|", NULL};
     assert_fixed(&before, &after, "03-query-parser-plan.md|PL020|", allowed);
@@ -673,8 +506,8 @@ Test(actions, pl020_first_section_goes_before_the_next_present_one)
                                    "- What this work package covers\n- Why it's needed\n"
                                    "- Expected impact\n\n---\n\n## Scope\n"));
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -684,9 +517,9 @@ Test(actions, pl020_last_section_goes_before_the_footer)
                        "Workflow](_work-package.md)** to implement this work package.\n\n---\n\n";
     plant("04-ranking-plan.md", impl, "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("04-ranking-plan.md"), "PL020", NULL);
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Insert section \"Implementation\" from the template"));
     assert_fixed(&before, &after, "04-ranking-plan.md|PL020|", NULL);
     char *now = read_rel("04-ranking-plan.md");
@@ -698,8 +531,8 @@ Test(actions, pl020_last_section_goes_before_the_footer)
     cr_assert(util_has_suffix(now, "- PR creation and completion\n\n---\n\n**Status:** Ready "
                                    "for Implementation\n"));
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -707,9 +540,9 @@ Test(actions, pl020_subsection_goes_after_its_sibling)
 {
     plant("04-ranking-plan.md", "\n\n### Out of Scope\n- Anything else", "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("04-ranking-plan.md"), "PL020", NULL);
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Insert section \"Out of Scope\" from the template"));
     const char *allowed[] = {"04-ranking-plan.md|PL030|", NULL};
     assert_fixed(&before, &after, "04-ranking-plan.md|PL020|", allowed);
@@ -718,8 +551,8 @@ Test(actions, pl020_subsection_goes_after_its_sibling)
                                    "- Deferred to Phase N+1\n- Not part of this initiative\n\n"
                                    "---\n\n## Dependencies\n"));
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -731,7 +564,7 @@ Test(actions, pl020_document_without_separators_gets_none)
               "\r\n### Enables (Unlocks)\r\n- Nothing\r\n");
     start();
     json_t *acts = actions_with(doc("05-extra-plan.md"), "PL020", NULL);
-    apply(
+    ts_apply_edit(
         json_object_get(action_titled(acts, "Insert section \"Scope\" from the template"), "edit"));
     char *now = read_rel("05-extra-plan.md");
     cr_assert_str_eq(now,
@@ -753,9 +586,9 @@ Test(actions, pl020_navigation_section_lists_the_folder)
     char *cut = xasprintf("%.*s%s", (int)(from - orig), orig, to);
     write_rel("README.md", cut);
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("README.md"), "PL020", NULL);
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Insert section \"What's Inside\" from the template"));
     assert_fixed(&before, &after, "README.md|PL020|", NULL);
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
@@ -776,8 +609,8 @@ Test(actions, pl020_navigation_section_lists_the_folder)
     free(now);
     free(cut);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -786,18 +619,19 @@ Test(actions, pl020_uses_the_project_templates)
     const char *scope = "## Scope\n\n### In Scope\n- Ranking for articles\n\n"
                         "### Out of Scope\n- Anything else\n\n---\n\n";
     plant("04-ranking-plan.md", scope, "");
-    char *dir = xasprintf("%s/templates", root);
+    char *dir = xasprintf("%s/templates", root.path);
     cr_assert_eq(mkdir(dir, 0755), 0);
     char *file = xasprintf("%s/plan-scope.md", dir);
     FILE *f = fopen(file, "wb");
     cr_assert_not_null(f);
     fputs("## Scope\r\n\r\n### In Scope\r\n- Ours\r\n\r\n### Out of Scope\r\n- Theirs\r\n", f);
     fclose(f);
-    free(cfg.templates_dir);
-    cfg.templates_dir = xstrdup("templates");
+    free(root.cfg.templates_dir);
+    root.cfg.templates_dir = xstrdup("templates");
     start();
     json_t *acts = actions_with(doc("04-ranking-plan.md"), "PL020", "quickfix");
-    found_t after = apply_action(action_titled(acts, "Insert section \"Scope\" from the template"));
+    ts_findings_t after =
+        apply_action(action_titled(acts, "Insert section \"Scope\" from the template"));
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     char *now = read_rel("04-ranking-plan.md");
     cr_assert_not_null(strstr(now, "## Scope\n\n### In Scope\n- Ours\n\n### Out of Scope\n"
@@ -806,7 +640,7 @@ Test(actions, pl020_uses_the_project_templates)
     free(now);
     free(file);
     free(dir);
-    found_free(&after);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -822,14 +656,14 @@ Test(actions, pl044_row_restored_exactly_in_both_tables)
           "Progress |\n",
           "");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("START-HERE.md"), "PL044", "quickfix");
     cr_assert_eq(json_array_size(acts), 1, "%s", dump(acts));
-    found_t mid = apply_action(
+    ts_findings_t mid = apply_action(
         action_titled(acts, "Add 03-query-parser-plan.md to the Document Navigation table"));
     json_decref(acts);
     acts = actions_with(doc("README.md"), "PL044", "quickfix");
-    found_t after =
+    ts_findings_t after =
         apply_action(action_titled(acts, "Add 02-indexing-plan.md to the What's Inside table"));
     assert_fixed(&before, &after, "START-HERE.md|PL044|", NULL);
     assert_fixed(&before, &after, "README.md|PL044|", NULL);
@@ -841,9 +675,9 @@ Test(actions, pl044_row_restored_exactly_in_both_tables)
     free(s2);
     free(start_orig);
     free(readme_orig);
-    found_free(&before);
-    found_free(&mid);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&mid);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -863,19 +697,19 @@ Test(actions, pl044_aligned_table_stays_aligned)
           "| [02-indexing-plan.md](02-indexing-plan.md) | Phase 2: Indexing     |\n");
     start();
     json_t *acts = actions_with(doc("START-HERE.md"), "PL044", "quickfix");
-    apply(json_object_get(
+    ts_apply_edit(json_object_get(
         action_titled(acts, "Add 04-ranking-plan.md to the Document Navigation table"), "edit"));
     json_decref(acts);
     start();
     acts = actions_with(doc("START-HERE.md"), "PL044", "quickfix");
     cr_assert_eq(json_array_size(acts), 2, "the analysis and 03 are still missing");
-    apply(json_object_get(
+    ts_apply_edit(json_object_get(
         action_titled(acts, "Add 03-query-parser-plan.md to the Document Navigation table"),
         "edit"));
     json_decref(acts);
     start();
     acts = actions_with(doc("START-HERE.md"), "PL044", "quickfix");
-    apply(json_object_get(
+    ts_apply_edit(json_object_get(
         action_titled(acts, "Add 01-CONTEXT-ANALYSIS.md to the Document Navigation table"),
         "edit"));
     char *now = read_rel("START-HERE.md");
@@ -910,17 +744,18 @@ Test(actions, pl046_next_phase_links_the_next_plan)
     plant("02-indexing-plan.md", "[Phase 3: Query Parser](03-query-parser-plan.md)",
           "[Phase 4: Ranking](04-ranking-plan.md)");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("02-indexing-plan.md"), "PL046", NULL);
-    found_t after = apply_action(action_titled(acts, "Link Next Phase to 03-query-parser-plan.md"));
+    ts_findings_t after =
+        apply_action(action_titled(acts, "Link Next Phase to 03-query-parser-plan.md"));
     assert_fixed(&before, &after, "02-indexing-plan.md|PL046|", NULL);
     cr_assert_eq(after.n, 0);
     char *now = read_rel("02-indexing-plan.md");
     cr_assert_str_eq(now, orig);
     free(now);
     free(orig);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -930,14 +765,14 @@ Test(actions, pl002_creates_readme_from_the_template)
     cr_assert_eq(unlink(p), 0);
     free(p);
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("03-query-parser-plan.md"), "PL002", NULL);
     json_t *a = action_titled(acts, "Create README.md from the template");
     json_t *dc = rpc_get(a, "edit.documentChanges");
     cr_assert_str_eq(json_string_value(rpc_get(json_array_get(dc, 0), "kind")), "create");
     cr_assert(json_is_null(rpc_get(json_array_get(dc, 1), "textDocument.version")));
-    found_t after = apply_action(a);
-    cr_assert_not(found_has(&after, "03-query-parser-plan.md|PL002|"));
+    ts_findings_t after = apply_action(a);
+    cr_assert_not(ts_findings_has(&after, "03-query-parser-plan.md|PL002|"));
     /* the new README has the template's placeholders; nothing else moved */
     for (size_t i = 0; i < after.n; i++) {
         if (util_has_prefix(after.v[i], "README.md|"))
@@ -947,16 +782,16 @@ Test(actions, pl002_creates_readme_from_the_template)
             old = strcmp(before.v[k], after.v[i]) == 0;
         cr_assert(old, "new finding %s", after.v[i]);
     }
-    cr_assert_not(found_has(&after, "README.md|PL044|"), "its table lists the folder");
-    cr_assert_not(found_has(&after, "README.md|PL040|"), "no example links to missing files");
+    cr_assert_not(ts_findings_has(&after, "README.md|PL044|"), "its table lists the folder");
+    cr_assert_not(ts_findings_has(&after, "README.md|PL040|"), "no example links to missing files");
     char *now = read_rel("README.md");
     cr_assert(util_has_prefix(now, "# [Planning Session Name]\n\n**Created:** [Date]\n"));
     cr_assert_not_null(strstr(now,
                               "| [04-ranking-plan.md](04-ranking-plan.md) | Phase 4: Ranking "
                               "| \xF0\x9F\x93\x8B Ready |\n\n---\n\n## \xF0\x9F\x93\x8A Quick"));
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -984,15 +819,15 @@ Test(actions, pl004_renumber_renames_the_duplicate_and_its_links)
           "| [04-ranking-plan.md](04-ranking-plan.md) | Phase 4: Ranking |\n"
           "| [04-extras-plan.md](04-extras-plan.md) | Phase 4: Extras |\n");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("04-extras-plan.md"), "PL004", NULL);
     json_t *a = action_titled(acts, "Renumber 04-extras-plan.md to 05-extras-plan.md");
     json_t *dc = rpc_get(a, "edit.documentChanges");
     json_t *last = json_array_get(dc, json_array_size(dc) - 1);
     cr_assert_str_eq(json_string_value(json_object_get(last, "kind")), "rename");
-    found_t after = apply_action(a);
-    cr_assert_not(found_has(&after, "04-extras-plan.md|PL004|"));
-    cr_assert_not(found_has(&after, "04-ranking-plan.md|PL004|"));
+    ts_findings_t after = apply_action(a);
+    cr_assert_not(ts_findings_has(&after, "04-extras-plan.md|PL004|"));
+    cr_assert_not(ts_findings_has(&after, "04-ranking-plan.md|PL004|"));
     cr_assert(exists_rel("05-extras-plan.md"));
     cr_assert_not(exists_rel("04-extras-plan.md"));
     char *now = read_rel("05-extras-plan.md");
@@ -1005,11 +840,11 @@ Test(actions, pl004_renumber_renames_the_duplicate_and_its_links)
     /* README's missing row now names the new file; nothing else is new */
     const char *allowed[] = {"README.md|PL044|05-extras-plan.md is missing", NULL};
     assert_fixed(&before, &after, "04-extras-plan.md|PL004|", allowed);
-    cr_assert(found_has(&before, "README.md|PL044|04-extras-plan.md is missing"));
+    cr_assert(ts_findings_has(&before, "README.md|PL044|04-extras-plan.md is missing"));
     free(body);
     free(extra);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -1034,13 +869,13 @@ Test(actions, insert_all_missing_sections)
               "## Success Criteria\n\n- [ ] Extras work\n\n---\n\n**Status:** Ready for "
               "Implementation\n");
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("05-extra-plan.md"), NULL, "source");
     cr_assert_eq(json_array_size(acts), 2, "%s", dump(acts));
     json_t *a = action_titled(acts, "Insert all missing template sections");
     cr_assert_str_eq(json_string_value(json_object_get(a, "kind")), "source.planls.insertSections");
-    found_t after = apply_action(a);
-    cr_assert_not(found_has(&after, "05-extra-plan.md|PL020|"));
+    ts_findings_t after = apply_action(a);
+    cr_assert_not(ts_findings_has(&after, "05-extra-plan.md|PL020|"));
     const char *allowed[] = {"05-extra-plan.md|PL030|", NULL};
     assert_fixed(&before, &after, "05-extra-plan.md|PL020|", allowed);
     char *now = read_rel("05-extra-plan.md");
@@ -1062,19 +897,19 @@ Test(actions, insert_all_missing_sections)
         "- PR creation and completion\n\n---\n\n**Status:** Ready for Implementation\n";
     cr_assert_str_eq(now, want);
     free(now);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
 Test(actions, create_next_plan)
 {
     start();
-    found_t before = findings();
+    ts_findings_t before = findings();
     json_t *acts = actions_with(doc("START-HERE.md"), NULL, "source.planls.createPlan");
     cr_assert_eq(json_array_size(acts), 1, "%s", dump(acts));
     json_t *a = action_titled(acts, "Create next plan (05-new-phase-plan.md)");
-    found_t after = apply_action(a);
+    ts_findings_t after = apply_action(a);
     char *plan = read_rel("05-new-phase-plan.md");
     char *head = xasprintf("# Phase 5: New Phase\n\n**Date:** %s\n**Priority:** [HIGH/MEDIUM/LOW] "
                            "([Reason])\n",
@@ -1106,8 +941,8 @@ Test(actions, create_next_plan)
     free(p4);
     free(head);
     free(plan);
-    found_free(&before);
-    found_free(&after);
+    ts_findings_free(&before);
+    ts_findings_free(&after);
     json_decref(acts);
 }
 
@@ -1133,8 +968,8 @@ Test(actions, source_actions_resolve_when_the_client_can)
     json_t *direct = actions_with(d, NULL, ACTIONS_KIND_INSERT_SECTIONS);
     cr_assert(
         json_equal(json_object_get(r, "edit"), json_object_get(json_array_get(direct, 0), "edit")));
-    found_t after = apply_action(r);
-    cr_assert_not(found_has(&after, "04-ranking-plan.md|PL020|"));
+    ts_findings_t after = apply_action(r);
+    cr_assert_not(ts_findings_has(&after, "04-ranking-plan.md|PL020|"));
     /* the create-plan action too */
     srv->caps.action_resolve = true;
     json_decref(acts);
@@ -1147,7 +982,7 @@ Test(actions, source_actions_resolve_when_the_client_can)
     json_decref(direct);
     json_decref(r);
     json_decref(acts);
-    found_free(&after);
+    ts_findings_free(&after);
 }
 
 Test(actions, resolve_of_a_vanished_document_fails)

@@ -1,6 +1,6 @@
 /* Tests for rename: prepareRename, rename on a link target and on a plan's
- * H1, and willRenameFiles. Each edit is applied as a client would (a small
- * WorkspaceEdit applier: text edits in reverse order per document,
+ * H1, and willRenameFiles. Each edit is applied as a client would
+ * (ts_apply_edit of tests/support: text edits in reverse order per document,
  * RenameFile), the workspace rescanned from disk and the rules re-run: the
  * folder stays clean and no link still names the old file. The base is the
  * clean planning folder of protocol-fixtures/workspaces/actions, copied into
@@ -20,6 +20,7 @@
 #include "planls/diagnostics.h"
 #include "planls/rules.h"
 #include "planls/util.h"
+#include "support.h"
 
 #ifndef PLANLS_SOURCE_DIR
 #define PLANLS_SOURCE_DIR "."
@@ -27,10 +28,8 @@
 #define BASE PLANLS_SOURCE_DIR "/protocol-fixtures/workspaces/actions"
 #define PF ".engineering/artifacts/planning/2026-03-02-demo"
 
-static char root[256];
-static uv_loop_t loop;
-static log_t lg;
-static config_t cfg;
+static ts_root_t root;
+static char *pf_dir; /* root.path/PF */
 static server_t *srv;
 static server_caps_t caps;
 
@@ -38,79 +37,51 @@ static server_caps_t caps;
 
 static char *path_of(const char *rel)
 {
-    return xasprintf("%s/%s/%s", root, PF, rel);
+    return ts_path(pf_dir, rel);
 }
 
 static char *read_rel(const char *rel)
 {
-    char *p = path_of(rel), *data = NULL;
-    size_t len;
-    cr_assert_eq(util_read_file(p, 1 << 24, &data, &len), 0, "read %s", p);
+    char *p = path_of(rel);
+    char *data = ts_read(p);
     free(p);
     return data;
 }
 
 static void write_rel(const char *rel, const char *text)
 {
-    char *p = path_of(rel);
-    FILE *f = fopen(p, "wb");
-    cr_assert_not_null(f, "write %s", p);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
-    free(p);
+    ts_put(pf_dir, rel, text);
 }
 
 static bool exists_rel(const char *rel)
 {
     char *p = path_of(rel);
-    struct stat st;
-    bool yes = stat(p, &st) == 0;
+    bool yes = ts_exists(p);
     free(p);
     return yes;
 }
 
 /* ---- server ---------------------------------------------------------------- */
 
-static void on_done(void *ud, size_t nf, size_t nd, double ms)
-{
-    *(int *)ud = 1;
-}
-
 static void stop(void)
 {
-    if (!srv)
-        return;
-    ws_free(srv->ws);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    free(srv);
+    ts_server_free(srv);
     srv = NULL;
 }
 
+/* (Re)scan the workspace from disk into a fresh server with caps. */
 static void start(void)
 {
     stop();
-    srv = xcalloc(1, sizeof(*srv));
-    srv->loop = &loop;
-    srv->enc = TEXT_ENC_UTF16;
+    srv = ts_server_new(&root);
     srv->caps = caps;
-    srv->ws = ws_new(&loop, root, &cfg, &lg);
-    int done = 0;
-    cr_assert_eq(ws_scan(srv->ws, 1, NULL, on_done, &done), 0);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert_eq(done, 1);
 }
 
 static void setup(void)
 {
-    snprintf(root, sizeof(root), "/tmp/planls-rename-XXXXXX");
-    cr_assert_not_null(mkdtemp(root));
-    char *cmd = xasprintf("cp -R '%s/.' '%s/'", BASE, root);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
-    uv_loop_init(&loop);
-    log_init(&lg, LOG_ERROR);
-    lg.to_stderr = false;
-    config_init(&cfg);
+    ts_root_init(&root, "rename");
+    ts_copytree(BASE, root.path);
+    pf_dir = ts_path(root.path, PF);
     memset(&caps, 0, sizeof(caps));
     caps.action_literals = true;
     caps.document_changes = true;
@@ -121,66 +92,29 @@ static void setup(void)
 static void teardown(void)
 {
     stop();
-    char *cmd = xasprintf("rm -rf '%s'", root);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
-    uv_loop_close(&loop);
-    config_free(&cfg);
+    free(pf_dir);
+    pf_dir = NULL;
+    ts_root_fini(&root);
 }
 
 TestSuite(rename, .init = setup, .fini = teardown);
 
 static ws_doc_t *doc(const char *rel)
 {
-    char *p = path_of(rel);
-    ws_doc_t *d = ws_doc_by_path(srv->ws, p);
-    free(p);
-    cr_assert_not_null(d, "%s", rel);
-    return d;
+    return ts_doc(srv->ws, pf_dir, rel);
 }
 
 static ws_folder_t *folder(void)
 {
-    char *p = xasprintf("%s/%s", root, PF);
-    ws_folder_t *f = ws_folder_by_path(srv->ws, p);
-    free(p);
-    cr_assert_not_null(f);
-    return f;
+    return ts_folder(srv->ws, pf_dir);
 }
 
 /* ---- findings ---------------------------------------------------------------- */
 
-typedef struct found {
-    char **v;
-    size_t n, cap;
-} found_t;
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every finding of the folder as "file|code|message", sorted. */
-static found_t findings(void)
+static ts_findings_t findings(void)
 {
-    found_t f = {NULL, 0, 0};
-    rule_diags_t ds = {NULL, 0, 0};
-    rule_check_folder(srv->ws, folder(), &cfg, &ds);
-    for (size_t i = 0; i < ds.n; i++)
-        UTIL_PUSH(
-            f.v, f.n, f.cap,
-            xasprintf("%s|%s|%s", ds.items[i].doc->name, ds.items[i].code, ds.items[i].message));
-    rule_diags_free(&ds);
-    if (f.n)
-        qsort(f.v, f.n, sizeof(char *), str_cmp);
-    return f;
-}
-
-static void found_free(found_t *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        free(f->v[i]);
-    free(f->v);
+    return ts_findings(srv->ws, folder(), &root.cfg);
 }
 
 /* Compact JSON of v for assertion messages (leaked on failure only: the
@@ -193,104 +127,11 @@ static __attribute__((unused)) char *dump(json_t *v)
     return last;
 }
 
-/* ---- the WorkspaceEdit applier ---------------------------------------------- */
-
-static size_t offset_of(const text_doc_t *t, json_t *pos)
-{
-    json_t *l = json_object_get(pos, "line"), *c = json_object_get(pos, "character");
-    cr_assert(json_is_integer(l) && json_is_integer(c));
-    cr_assert_lt((size_t)json_integer_value(l), t->n_lines + 1);
-    text_pos_t p = {(uint32_t)json_integer_value(l), (uint32_t)json_integer_value(c)};
-    return text_offset_at(t, p, TEXT_ENC_UTF16);
-}
-
-/* Apply TextEdit[] to the file at uri: ranges refer to the text before any
- * of them; applied from the last to the first. */
-static void apply_edits(const char *uri, json_t *edits)
-{
-    char *path = ws_uri_to_path(uri);
-    cr_assert_not_null(path);
-    char *data = NULL;
-    size_t len = 0;
-    cr_assert_eq(util_read_file(path, 1 << 24, &data, &len), 0, "edit of a missing file %s", path);
-    text_doc_t *t = text_doc_new(data, len);
-    size_t n = json_array_size(edits);
-    size_t *a = xcalloc(n + 1, sizeof(size_t)), *b = xcalloc(n + 1, sizeof(size_t));
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(edits, i);
-        a[i] = offset_of(t, rpc_get(e, "range.start"));
-        b[i] = offset_of(t, rpc_get(e, "range.end"));
-        cr_assert_leq(a[i], b[i]);
-        cr_assert(json_is_string(json_object_get(e, "newText")));
-        if (i > 0)
-            cr_assert_geq(a[i], b[i - 1], "overlapping edits in %s", uri);
-    }
-    buf_t out = BUF_INIT;
-    buf_append(&out, data, len);
-    for (size_t i = n; i-- > 0;) {
-        json_t *nt = json_object_get(json_array_get(edits, i), "newText");
-        buf_splice(&out, a[i], b[i] - a[i], json_string_value(nt), json_string_length(nt));
-    }
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    fwrite(out.data ? out.data : "", 1, out.len, f);
-    fclose(f);
-    buf_free(&out);
-    free(a);
-    free(b);
-    text_doc_free(t);
-    free(data);
-    free(path);
-}
-
-/* Apply a WorkspaceEdit to the files on disk, as a client would. */
-static void apply(json_t *we)
-{
-    cr_assert(json_is_object(we));
-    json_t *dc = json_object_get(we, "documentChanges");
-    json_t *ch = json_object_get(we, "changes");
-    cr_assert(!dc != !ch, "exactly one of documentChanges / changes");
-    if (ch) {
-        const char *uri;
-        json_t *edits;
-        json_object_foreach(ch, uri, edits)
-            apply_edits(uri, edits);
-        return;
-    }
-    size_t i;
-    json_t *op;
-    json_array_foreach(dc, i, op) {
-        const char *kind = json_string_value(json_object_get(op, "kind"));
-        if (!kind) {
-            json_t *v = rpc_get(op, "textDocument.version");
-            cr_assert_not_null(v, "a TextDocumentEdit needs a version (null for closed files)");
-            apply_edits(json_string_value(rpc_get(op, "textDocument.uri")),
-                        json_object_get(op, "edits"));
-        } else if (strcmp(kind, "create") == 0) {
-            char *p = ws_uri_to_path(json_string_value(json_object_get(op, "uri")));
-            FILE *f = fopen(p, "wx");
-            cr_assert_not_null(f, "create %s: exists", p);
-            fclose(f);
-            free(p);
-        } else if (strcmp(kind, "rename") == 0) {
-            char *o = ws_uri_to_path(json_string_value(json_object_get(op, "oldUri")));
-            char *n = ws_uri_to_path(json_string_value(json_object_get(op, "newUri")));
-            struct stat st;
-            cr_assert_neq(stat(n, &st), 0, "rename onto an existing %s", n);
-            cr_assert_eq(rename(o, n), 0, "rename %s", o);
-            free(o);
-            free(n);
-        } else {
-            cr_assert_fail("unexpected resource operation %s", kind);
-        }
-    }
-}
-
 /* Apply a WorkspaceEdit (stolen), rescan, and return the findings. */
-static found_t apply_rescan(json_t *we)
+static ts_findings_t apply_rescan(json_t *we)
 {
     cr_assert_not_null(we);
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     start();
     return findings();
@@ -407,7 +248,7 @@ Test(rename, link_target_renames_the_file_and_every_link)
     cr_assert_str_eq(json_string_value(json_object_get(last, "kind")), "rename");
     cr_assert(util_has_suffix(json_string_value(json_object_get(last, "newUri")),
                               "/2026-03-02-demo/04-relevance-ranking-plan.md"));
-    found_t after = apply_rescan(we);
+    ts_findings_t after = apply_rescan(we);
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     cr_assert(exists_rel("04-relevance-ranking-plan.md"));
     cr_assert_not(exists_rel("04-ranking-plan.md"));
@@ -422,7 +263,7 @@ Test(rename, link_target_renames_the_file_and_every_link)
     cr_assert(
         util_has_suffix(s, "**Next Phase:** [Phase 4: Ranking](04-relevance-ranking-plan.md)\n"));
     free(s);
-    found_free(&after);
+    ts_findings_free(&after);
 }
 
 Test(rename, title_renames_the_file_and_relabels_the_links)
@@ -430,7 +271,7 @@ Test(rename, title_renames_the_file_and_relabels_the_links)
     start();
     json_t *we = do_rename("04-ranking-plan.md", 14, "  Relevance Ranking ");
     cr_assert_not_null(we, "%s", req.err_msg);
-    found_t after = apply_rescan(we);
+    ts_findings_t after = apply_rescan(we);
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     cr_assert(exists_rel("04-relevance-ranking-plan.md"));
     assert_nowhere("04-ranking-plan.md");
@@ -446,7 +287,7 @@ Test(rename, title_renames_the_file_and_relabels_the_links)
     cr_assert(util_has_suffix(p, "**Next Phase:** [Phase 4: Relevance Ranking]"
                                  "(04-relevance-ranking-plan.md)\n"));
     free(p);
-    found_free(&after);
+    ts_findings_free(&after);
 }
 
 Test(rename, title_with_the_same_file_name_needs_no_file_rename)
@@ -458,7 +299,7 @@ Test(rename, title_with_the_same_file_name_needs_no_file_rename)
     cr_assert_not_null(we, "%s", req.err_msg);
     cr_assert_null(json_object_get(we, "documentChanges"));
     cr_assert_not_null(json_object_get(we, "changes"));
-    found_t after = apply_rescan(we);
+    ts_findings_t after = apply_rescan(we);
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     char *p = read_rel("04-ranking-plan.md");
     cr_assert(util_has_prefix(p, "# Phase 4: RANKING\n"));
@@ -467,7 +308,7 @@ Test(rename, title_with_the_same_file_name_needs_no_file_rename)
     cr_assert_not_null(
         strstr(p, "| [04-ranking-plan.md](04-ranking-plan.md) | Phase 4: RANKING |\n"));
     free(p);
-    found_free(&after);
+    ts_findings_free(&after);
 }
 
 Test(rename, to_another_number_moves_the_title_and_labels)
@@ -477,7 +318,7 @@ Test(rename, to_another_number_moves_the_title_and_labels)
         do_rename("03-query-parser-plan.md",
                   at("03-query-parser-plan.md", "(04-ranking-plan.md)", 3), "05-ranking-plan");
     cr_assert_not_null(we, "%s", req.err_msg);
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     char *p = read_rel("05-ranking-plan.md");
     cr_assert(util_has_prefix(p, "# Phase 5: Ranking\n"));
@@ -519,7 +360,7 @@ Test(rename, stays_inside_the_workspace)
     cr_assert_not_null(we, "%s", req.err_msg);
     json_t *dc = json_object_get(we, "documentChanges");
     json_t *last = json_array_get(dc, json_array_size(dc) - 1);
-    char *want = xasprintf("%s/docs/ranking.md", root);
+    char *want = xasprintf("%s/docs/ranking.md", root.path);
     char *uri = ws_path_to_uri(want);
     cr_assert_str_eq(json_string_value(json_object_get(last, "newUri")), uri);
     free(uri);
@@ -540,7 +381,7 @@ Test(rename, reference_links_keep_their_key)
     char *ua = ws_path_to_uri(a), *ub = ws_path_to_uri(b);
     json_t *files = json_pack("[{s:s,s:s}]", "oldUri", ua, "newUri", ub);
     json_t *we = rename_will_rename(srv, files);
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     char *now = read_rel("03-query-parser-plan.md");
     cr_assert(util_has_suffix(now, "See [the ranking plan][rank] and [04-ranking-plan.md].\n\n"
@@ -579,21 +420,21 @@ Test(rename, will_rename_updates_links_to_the_file)
     json_t *we = rename_will_rename(srv, files);
     cr_assert(json_is_object(json_object_get(we, "changes")), "%s", dump(we));
     cr_assert_eq(json_object_size(json_object_get(we, "changes")), 3, "%s", dump(we));
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     char *a = path_of("03-query-parser-plan.md"), *b = path_of("03-parser-plan.md");
     cr_assert_eq(rename(a, b), 0);
     free(a);
     free(b);
     start();
-    found_t after = findings();
+    ts_findings_t after = findings();
     cr_assert_eq(after.n, 0, "%s", after.n ? after.v[0] : "");
     assert_nowhere("03-query-parser-plan.md");
     char *s = read_rel("START-HERE.md");
     cr_assert_not_null(
         strstr(s, "| [03-parser-plan.md](03-parser-plan.md) | Phase 3: Query Parser |"));
     free(s);
-    found_free(&after);
+    ts_findings_free(&after);
     json_decref(files);
 }
 
@@ -604,7 +445,7 @@ Test(rename, will_rename_into_a_subfolder_fixes_its_own_links)
     json_t *we = rename_will_rename(srv, files);
     json_t *dc = json_object_get(we, "documentChanges");
     cr_assert(json_is_array(dc), "%s", dump(we));
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     char *s = read_rel("START-HERE.md");
     cr_assert_not_null(
@@ -618,7 +459,7 @@ Test(rename, will_rename_into_a_subfolder_fixes_its_own_links)
 
 Test(rename, will_rename_a_folder_keeps_anchors_and_absolute_links)
 {
-    char *other = xasprintf("%s/.engineering/artifacts/planning/2026-04-01-next", root);
+    char *other = xasprintf("%s/.engineering/artifacts/planning/2026-04-01-next", root.path);
     cr_assert_eq(mkdir(other, 0755), 0);
     char *start_here = xasprintf("%s/START-HERE.md", other);
     FILE *f = fopen(start_here, "wb");
@@ -628,13 +469,13 @@ Test(rename, will_rename_a_folder_keeps_anchors_and_absolute_links)
           f);
     fclose(f);
     start();
-    char *a = xasprintf("%s/.engineering/artifacts/planning/2026-03-02-demo", root);
-    char *b = xasprintf("%s/.engineering/artifacts/planning/2026-03-02-search", root);
+    char *a = xasprintf("%s/.engineering/artifacts/planning/2026-03-02-demo", root.path);
+    char *b = xasprintf("%s/.engineering/artifacts/planning/2026-03-02-search", root.path);
     char *ua = ws_path_to_uri(a), *ub = ws_path_to_uri(b);
     json_t *files = json_pack("[{s:s,s:s}]", "oldUri", ua, "newUri", ub);
     json_t *we = rename_will_rename(srv, files);
     cr_assert(json_is_object(we), "%s", dump(we));
-    apply(we);
+    ts_apply_edit(we);
     json_decref(we);
     char *data = NULL;
     size_t len;

@@ -66,6 +66,36 @@ typedef struct rule_info {
 const rule_info_t *rule_table(size_t *n);
 const rule_info_t *rule_find(const char *code);
 
+/* One section of a document template (DESIGN §2). A kind's sections are
+ * listed in template order (the index is the order): each H2 is followed by
+ * its H3 subsections. */
+typedef struct rule_section {
+    const char *name;   /* the heading as the template writes it, no emoji */
+    const char *alt;    /* an accepted other spelling of the heading, or NULL */
+    const char *parent; /* the H2 a subsection belongs to; NULL for an H2 */
+    int parent_index;   /* that H2's index in the same table; -1 for an H2 */
+    bool required;      /* PL020/PL022 check it; optional sections only take
+                           part in the order check (PL021) */
+    const char *emoji;  /* the template's leading emoji of an H2 (UTF-8),
+                           NULL for a subsection */
+} rule_section_t;
+
+/* Most sections any kind's template has. */
+#define RULE_MAX_SECTIONS 16
+
+/* The template sections of a document kind, in template order (static
+ * storage); NULL and *n = 0 for kinds without a template (anything but a
+ * plan, START-HERE.md and README.md). */
+const rule_section_t *rule_template_sections(md_kind_t kind, size_t *n);
+
+/* The header field vocabulary the rules accept (static storage), in the
+ * order fixes and completion offer it: the Priority words HIGH, MEDIUM,
+ * LOW; the Status values of a kind (plan and README.md: Ready for
+ * Implementation, In Progress, Complete; START-HERE.md: Ready for Review,
+ * In Progress, Complete), NULL and *n = 0 for other kinds. */
+const char *const *rule_priorities(size_t *n);
+const char *const *rule_statuses(md_kind_t kind, size_t *n);
+
 /* Run every enabled rule on a planning folder (all its documents) and append
  * the findings to out, severities after cfg. */
 void rule_check_folder(ws_t *ws, ws_folder_t *folder, const config_t *cfg, rule_diags_t *out);
