@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-test build run test sanitize clean
+.PHONY: all deps deps-test build run test sanitize bench clean
 
 all: build
 
@@ -35,5 +35,12 @@ sanitize: deps-test
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# The benchmark of DESIGN §7 on an optimised build (tests/bench/README.md).
+BUILD_BENCH ?= build-bench
+bench: deps-test
+	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=Release -DPLANLS_EDITOR_TESTS=OFF
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target planls planls-bench
+	cmake --build $(BUILD_BENCH) --target bench
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_BENCH)

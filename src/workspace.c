@@ -711,6 +711,11 @@ static void scan_complete(ws_t *ws)
     for (size_t it = 0; ws_doc_next(ws, &it, &d);)
         doc_resolve_links(ws, d);
     double ms = (double)(uv_hrtime() - ws->scan_start) / 1e6;
+    /* Count what the folders hold: a folder loaded early (a document opened
+     * during the scan) is merged twice but holds its documents once. */
+    ws->docs_scanned = 0;
+    for (size_t i = 0; i < ws->n_folders; i++)
+        ws->docs_scanned += ws->folders[i]->n_docs;
     log_info(ws->log, "indexed %zu planning folders, %zu documents in %.1f ms", ws->n_folders,
              ws->docs_scanned, ms);
     for (size_t i = 0; i < ws->n_folders; i++)
@@ -738,6 +743,9 @@ static void job_after(uv_work_t *req, int status)
     ws->jobs_pending--;
     if (status == 0 && job->walk) {
         ws->folders_total = job->w.n_dirs;
+        /* A sentinel keeps the scan open while jobs are queued: a job that
+         * runs inline (queueing failed) must not complete the scan early. */
+        ws->jobs_pending++;
         for (size_t i = 0; i < job->w.n_dirs; i++) {
             scan_job_t *pj = xcalloc(1, sizeof(*pj));
             pj->ws = ws;
@@ -747,7 +755,7 @@ static void job_after(uv_work_t *req, int status)
             queue_job(ws, pj, true);
         }
         job_free(job);
-        if (ws->folders_total == 0)
+        if (--ws->jobs_pending == 0 && ws->scanning)
             scan_complete(ws);
         return;
     }
@@ -795,6 +803,7 @@ int ws_scan(ws_t *ws, int threads, ws_progress_fn progress, ws_scan_done_fn done
         ws->jobs_pending--;
         job_free(job);
         ws->folders_total = nd;
+        ws->jobs_pending++; /* sentinel, as in job_after */
         for (size_t i = 0; i < nd; i++) {
             scan_job_t *pj = xcalloc(1, sizeof(*pj));
             pj->ws = ws;
@@ -803,7 +812,7 @@ int ws_scan(ws_t *ws, int threads, ws_progress_fn progress, ws_scan_done_fn done
             queue_job(ws, pj, false);
         }
         free(dirs);
-        if (nd == 0)
+        if (--ws->jobs_pending == 0 && ws->scanning)
             scan_complete(ws);
         return 0;
     }

@@ -353,3 +353,33 @@ Test(workspace, indexes_plans_refs_edges)
     free(fp);
     ts_ws_free(&tr.loop, ws);
 }
+
+static size_t done_folders, done_docs, done_count;
+static void count_done(void *ud, size_t nf, size_t nd, double ms)
+{
+    done_folders = nf;
+    done_docs = nd;
+    done_count++;
+}
+
+/* The scan completes once, after every folder is in, in both modes. */
+Test(workspace, scan_completes_after_the_last_folder)
+{
+    for (int i = 0; i < 5; i++) {
+        char rel[128];
+        snprintf(rel, sizeof(rel), ".engineering/artifacts/planning/2026-01-%02d-f/START-HERE.md", i + 1);
+        ts_put(tr.path, rel, "# S\n");
+        snprintf(rel, sizeof(rel), ".engineering/artifacts/planning/2026-01-%02d-f/01-a-plan.md", i + 1);
+        ts_put(tr.path, rel, "# Phase 1: A\n");
+    }
+    for (int threads = 0; threads <= 1; threads++) {
+        ws_t *ws = ws_new(&tr.loop, tr.path, &tr.cfg, &tr.log);
+        done_count = 0;
+        cr_assert_eq(ws_scan(ws, threads, NULL, count_done, NULL), 0);
+        uv_run(&tr.loop, UV_RUN_DEFAULT);
+        cr_assert_eq(done_count, 1);
+        cr_assert_eq(done_folders, 5, "threads=%d: done after %zu folders", threads, done_folders);
+        cr_assert_eq(done_docs, 10);
+        ts_ws_free(&tr.loop, ws);
+    }
+}
