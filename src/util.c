@@ -123,7 +123,9 @@ int util_read_file(const char *path, size_t max_len, char **data, size_t *len)
 {
     int err = 0;
     char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named like a document must not block us until
+     * some writer appears; non-regular files are refused below anyway. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -errno;
     struct stat st;

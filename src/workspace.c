@@ -1056,9 +1056,39 @@ static void invalidate_stats(ws_t *ws, const char *path)
     }
 }
 
+/* True when path is inside the workspace root or a configured externalDocs
+ * folder: the only places whose files the workspace reads (DESIGN: the
+ * server reads nothing else; link targets elsewhere are only stat()ed). */
+static bool path_allowed(const ws_t *ws, const char *path)
+{
+    size_t rl = strlen(ws->root);
+    if (strncmp(path, ws->root, rl) == 0 && (path[rl] == '/' || path[rl] == '\0' || rl == 1))
+        return true;
+    for (size_t i = 0; i < ws->cfg.n_external_docs; i++) {
+        const char *ed = ws->cfg.external_docs[i];
+        char *abs = ed[0] == '/' ? ws_path_normalize(ed) : NULL;
+        if (!abs) {
+            char *j = xasprintf("%s/%s", ws->root, ed);
+            abs = ws_path_normalize(j);
+            free(j);
+        }
+        size_t el = strlen(abs);
+        bool in = strncmp(path, abs, el) == 0 && (path[el] == '/' || path[el] == '\0');
+        free(abs);
+        if (in)
+            return true;
+    }
+    return false;
+}
+
 void ws_file_event(ws_t *ws, const char *raw_path, int type)
 {
     char *path = ws_path_normalize(raw_path);
+    if (!path_allowed(ws, path)) {
+        log_debug(ws->log, "file event outside the workspace ignored: %s", path);
+        free(path);
+        return;
+    }
     if (ws->on_file)
         ws->on_file(ws->file_ud, path, type);
     struct stat st;
@@ -1085,6 +1115,12 @@ void ws_file_event(ws_t *ws, const char *raw_path, int type)
                 doc_remove(ws, d);
         }
     } else if (is_dir) {
+        /* A document replaced by a directory is gone as a document. */
+        if (d) {
+            d->on_disk = false;
+            if (!d->is_open)
+                doc_remove(ws, d);
+        }
         if (!f && is_planning_dir(&ws->cfg, path)) {
             folder_load(ws, path);
             if (ws->watching)
@@ -1221,7 +1257,7 @@ ws_doc_t *ws_doc_load(ws_t *ws, const char *path)
     if (!path)
         return NULL;
     ws_doc_t *d = map_get(&ws->docs, path);
-    if (d || !is_md_name(base_of(path)))
+    if (d || !is_md_name(base_of(path)) || !path_allowed(ws, path))
         return d;
     char *reason = NULL;
     text_doc_t *t = read_doc(path, ws->cfg.max_file_size, &reason);

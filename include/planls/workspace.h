@@ -116,7 +116,8 @@ bool ws_is_scanned(const ws_t *ws);
  * cannot watch for us). */
 int ws_watch(ws_t *ws);
 /* A file changed on disk (from the client's didChangeWatchedFiles or our
- * own watcher): type 1 created, 2 changed, 3 deleted. Re-reads it unless it
+ * own watcher): type 1 created, 2 changed, 3 deleted. Events for paths
+ * outside the root and the externalDocs folders are ignored. Re-reads it unless it
  * is open (the overlay wins until it is closed). Directories are handled
  * (a created folder is scanned, a deleted one dropped). */
 void ws_file_event(ws_t *ws, const char *path, int type);
@@ -134,7 +135,9 @@ void ws_close(ws_t *ws, ws_doc_t *doc);
 ws_doc_t *ws_doc_by_path(const ws_t *ws, const char *path);
 ws_doc_t *ws_doc_by_uri(const ws_t *ws, const char *uri);
 /* The document at path, loaded on demand when it is a readable Markdown file
- * (for links out of a folder: anchors, hover, definition). May return NULL. */
+ * inside the workspace root or an externalDocs folder (for links out of a
+ * folder: anchors, hover, definition). NULL otherwise: nothing outside is
+ * ever read. */
 ws_doc_t *ws_doc_load(ws_t *ws, const char *path);
 /* The planning folder at dir, loaded now (synchronously) when dir is one
  * and not known yet; NULL when dir is not a planning folder. */
