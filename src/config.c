@@ -62,6 +62,31 @@ void config_copy(config_t *dst, const config_t *src)
 
 static const char *sev_names[] = {"off", "error", "warning", "info", "hint"};
 
+static bool strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+bool config_equal(const config_t *a, const config_t *b)
+{
+    if (!strv_equal(a->planning_roots, a->n_planning_roots, b->planning_roots,
+                    b->n_planning_roots) ||
+        !strv_equal(a->external_docs, a->n_external_docs, b->external_docs, b->n_external_docs) ||
+        a->max_file_size != b->max_file_size || a->n_rules != b->n_rules ||
+        (a->templates_dir == NULL) != (b->templates_dir == NULL) ||
+        (a->templates_dir && strcmp(a->templates_dir, b->templates_dir) != 0))
+        return false;
+    for (size_t i = 0; i < a->n_rules; i++)
+        if (config_rule_sev(b, a->rules[i].code) != a->rules[i].sev)
+            return false;
+    return true;
+}
+
 bool config_sev_parse(const char *name, config_sev_t *sev)
 {
     for (int i = 0; i < (int)UTIL_ARRAY_LEN(sev_names); i++)

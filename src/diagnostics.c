@@ -191,8 +191,12 @@ static bool folder_is_open(const ws_folder_t *f)
 void diag_flush(server_t *s)
 {
     diag_state_t *ds = s->diags;
-    if (!s->ws || !ws_is_scanned(s->ws))
-        return; /* first diagnostics once the folder is complete */
+    if (!s->ws)
+        return;
+    /* A folder is in the model only once all its documents are (the scan
+     * merges a folder at once; opening a document loads its folder
+     * synchronously), so an open document's folder is diagnosed at once,
+     * without waiting for the rest of the workspace. */
     const char *path;
     bool any = false;
     for (size_t it = 0; map_next(&ds->dirty, &it, &path, NULL);) {

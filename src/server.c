@@ -156,6 +156,14 @@ static void config_reload(server_t *s)
         log_warn(&s->log, "workspace configuration ignored: %s", err);
         free(err);
     }
+    /* Editors resend unchanged settings (VS Code: didChangeConfiguration
+     * after `initialized`, then the workspace/configuration answer): an
+     * unchanged configuration must not relink and re-diagnose everything. */
+    if (config_equal(&cfg, &s->cfg) && s->cfg_gen > 0) {
+        config_free(&cfg);
+        publish_config_problem(s);
+        return;
+    }
     config_free(&s->cfg);
     s->cfg = cfg;
     s->cfg_gen++;

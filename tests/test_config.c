@@ -117,3 +117,23 @@ Test(config, severity_names)
     cr_assert_not(config_sev_parse("fatal", &s));
     cr_assert_str_eq(config_sev_name(CONFIG_SEV_OFF), "off");
 }
+
+Test(config, equal_ignores_rule_order_and_sees_every_field)
+{
+    config_t a, b;
+    config_init(&a);
+    config_init(&b);
+    json_t *ja = json_pack("{s:{s:s,s:s}}", "rules", "PL030", "off", "PL021", "info");
+    json_t *jb = json_pack("{s:{s:s,s:s}}", "rules", "PL021", "info", "PL030", "off");
+    config_merge(&a, ja, NULL);
+    config_merge(&b, jb, NULL);
+    cr_assert(config_equal(&a, &b));
+    json_t *jc = json_pack("{s:[s]}", "externalDocs", "docs");
+    config_merge(&b, jc, NULL);
+    cr_assert_not(config_equal(&a, &b));
+    json_decref(ja);
+    json_decref(jb);
+    json_decref(jc);
+    config_free(&a);
+    config_free(&b);
+}

@@ -36,6 +36,8 @@ typedef struct config {
 void config_init(config_t *cfg);
 void config_free(config_t *cfg);
 void config_copy(config_t *dst, const config_t *src);
+/* Whether a and b configure exactly the same (rule order aside). */
+bool config_equal(const config_t *a, const config_t *b);
 
 /* Merge a JSON object (the `.planls.json` shape) into cfg. Keys present
  * replace earlier values ("rules" entries are merged per code). On a type

@@ -294,7 +294,7 @@ typedef struct session {
     bool watch_has_pl012;
     double watch_t;
     /* index */
-    bool index_logged, progress_ended;
+    bool index_logged, progress_begun, progress_ended;
     double t_index_log, t_progress_end, index_server_ms;
     unsigned long folders, documents;
 } session_t;
@@ -321,6 +321,8 @@ static void observe(session_t *s, json_t *msg, double t)
         }
     } else if (strcmp(method, "$/progress") == 0) {
         const char *kind = json_string_value(json_object_get(json_object_get(params, "value"), "kind"));
+        if (kind && strcmp(kind, "begin") == 0)
+            s->progress_begun = true;
         if (kind && strcmp(kind, "end") == 0) {
             s->progress_ended = true;
             s->t_progress_end = t;
@@ -348,11 +350,13 @@ static void observe(session_t *s, json_t *msg, double t)
 }
 
 /* Read messages until the watched diagnostics arrive (or, when want_index,
- * until the index is logged too). False on timeout or a dead server. */
+ * until the index is logged and a begun $/progress has ended too). False on
+ * timeout or a dead server. */
 static bool wait_for(session_t *s, bool want_diag, bool want_index, double timeout_ms)
 {
     double deadline = lsp_now_ms() + timeout_ms;
-    while ((want_diag && !s->watch_seen) || (want_index && !s->index_logged)) {
+    while ((want_diag && !s->watch_seen) ||
+           (want_index && (!s->index_logged || (s->progress_begun && !s->progress_ended)))) {
         double t;
         json_t *m = lsp_next(s->c, deadline - lsp_now_ms(), &t);
         if (!m)
