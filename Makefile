@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-test build run test sanitize bench clean
+.PHONY: all deps deps-test build run test sanitize bench fuzz memcheck clean
 
 all: build
 
@@ -35,6 +35,22 @@ sanitize: deps-test
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang), each run for FUZZ_SECONDS; findings go to
+# build-fuzz/fuzz-work/ (tests/fuzz/README.md).
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps-test
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DPLANLS_FUZZ=ON -DPLANLS_EDITOR_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	sh tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# Every test under valgrind memcheck: zero errors, zero leaks.
+BUILD_MEMCHECK ?= build-memcheck
+memcheck: deps-test
+	cmake -S . -B $(BUILD_MEMCHECK) -DCMAKE_BUILD_TYPE=Debug -DPLANLS_EDITOR_TESTS=OFF
+	cmake --build $(BUILD_MEMCHECK) -j $(JOBS)
+	sh scripts/memcheck.sh $(BUILD_MEMCHECK)
+
 # The benchmark of DESIGN §7 on an optimised build (tests/bench/README.md).
 BUILD_BENCH ?= build-bench
 bench: deps-test
@@ -43,4 +59,4 @@ bench: deps-test
 	cmake --build $(BUILD_BENCH) --target bench
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_BENCH)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_BENCH) $(BUILD_FUZZ) $(BUILD_MEMCHECK)
