@@ -41,7 +41,8 @@ if [ "${1:-}" = "--run-one" ]; then
      valgrind --trace-children=yes --trace-children-skip='/usr/*,/bin/*,/sbin/*' \
        --leak-check=full --show-leak-kinds=definite,indirect,possible \
        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-       --num-callers=40 --log-file="$logs/%q{MEMCHECK_TEST}.%p.log" "$@") \
+       --num-callers=40 --suppressions="$root/scripts/memcheck.supp" \
+       --log-file="$logs/%q{MEMCHECK_TEST}.%p.log" "$@") \
     >"$logs/$safe.out" 2>&1
   rc=$?
   set -e

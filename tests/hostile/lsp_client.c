@@ -47,41 +47,45 @@ double lc_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Clients of the running test (each Criterion test runs in its own
- * process), so that lc_fini can stop their servers and remove their
- * workspaces when an assertion ends the test early. */
-static lc_t *live[8];
+/* What lc_fini needs to clean up after a test that ended early on an
+ * assertion: the clients themselves may have lived on that test's stack, so
+ * only copies are kept (each Criterion test runs in its own process). */
+typedef struct live {
+    const lc_t *owner; /* compared, never dereferenced */
+    pid_t pid;         /* server not yet reaped, or -1 */
+    char root[256];
+} live_t;
 
-static void live_add(lc_t *c)
+static live_t live[8];
+
+static live_t *live_of(const lc_t *c)
 {
     for (size_t i = 0; i < UTIL_ARRAY_LEN(live); i++)
-        if (!live[i]) {
-            live[i] = c;
-            return;
-        }
-}
-
-static void live_del(lc_t *c)
-{
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(live); i++)
-        if (live[i] == c)
-            live[i] = NULL;
+        if (live[i].owner == c)
+            return &live[i];
+    return NULL;
 }
 
 void lc_fini(void)
 {
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(live); i++)
-        if (live[i]) {
-            lc_t *c = live[i];
-            lc_stop(c);
-            lc_cleanup(c);
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(live); i++) {
+        live_t *l = &live[i];
+        if (!l->owner)
+            continue;
+        if (l->pid > 0) {
+            int status;
+            kill(l->pid, SIGKILL);
+            waitpid(l->pid, &status, 0);
         }
+        if (l->root[0])
+            lc_rm_rf(l->root);
+        memset(l, 0, sizeof(*l));
+    }
 }
 
 void lc_workspace(lc_t *c)
 {
     memset(c, 0, sizeof(*c));
-    live_add(c);
     c->pid = -1;
     c->to_server = c->from_server = -1;
     const char *tmp = getenv("TMPDIR");
@@ -93,6 +97,12 @@ void lc_workspace(lc_t *c)
     free(real);
     snprintf(c->root_uri, sizeof(c->root_uri), "file://%s", c->root);
     c->next_id = 1;
+    live_t *l = live_of(NULL);
+    if (l) {
+        l->owner = c;
+        l->pid = -1;
+        snprintf(l->root, sizeof(l->root), "%s", c->root);
+    }
 }
 
 static void mkdirs_for(const char *path)
@@ -134,12 +144,19 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return 0;
 }
 
+void lc_rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void lc_cleanup(lc_t *c)
 {
     if (c->root[0])
-        nftw(c->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        lc_rm_rf(c->root);
     c->root[0] = '\0';
-    live_del(c);
+    live_t *l = live_of(c);
+    if (l)
+        memset(l, 0, sizeof(*l));
 }
 
 void lc_start(lc_t *c, const char *const *extra_args, const char *const *wrapper)
@@ -169,6 +186,9 @@ void lc_start(lc_t *c, const char *const *extra_args, const char *const *wrapper
     close(in[0]);
     close(out[1]);
     c->pid = pid;
+    live_t *l = live_of(c);
+    if (l)
+        l->pid = pid;
     c->to_server = in[1];
     c->from_server = out[0];
     fcntl(c->to_server, F_SETFL, O_NONBLOCK);
@@ -394,6 +414,9 @@ bool lc_wait_exit(lc_t *c, int ms)
         pid_t r = waitpid(c->pid, &c->status, WNOHANG);
         if (r == c->pid) {
             c->exited = true;
+            live_t *l = live_of(c);
+            if (l)
+                l->pid = -1;
             return true;
         }
         if (lc_now_ms() > end)
@@ -413,6 +436,9 @@ void lc_stop(lc_t *c)
         waitpid(c->pid, &c->status, 0);
         c->exited = true;
     }
+    live_t *l = live_of(c);
+    if (l)
+        l->pid = -1;
     if (c->to_server >= 0)
         close(c->to_server);
     if (c->from_server >= 0)

@@ -53,6 +53,8 @@ void lc_write(const lc_t *c, const char *rel, const char *data, size_t len);
 void lc_write_str(const lc_t *c, const char *rel, const char *text);
 /* rm -rf the workspace. */
 void lc_cleanup(lc_t *c);
+/* rm -rf path (permissions restored first). */
+void lc_rm_rf(const char *path);
 /* Stop every server and remove every workspace of this test process that
  * is still there: a suite's .fini, for tests that end on an assertion. */
 void lc_fini(void);
