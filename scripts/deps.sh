@@ -7,7 +7,7 @@ set -eu
 level=${1:-build}
 pkgs="cmake make gcc pkg-config libuv1-dev libjansson-dev libcmark-dev"
 case "$level" in
-  test) pkgs="$pkgs libcriterion-dev valgrind cmark clang" ;;
+  test) pkgs="$pkgs libcriterion-dev valgrind cmark clang libclang-rt-14-dev strace" ;;
 esac
 missing=""
 for p in $pkgs; do
