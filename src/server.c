@@ -298,6 +298,8 @@ static void read_caps(server_t *s, json_t *c)
     if (!json_is_object(c))
         return;
     k->snippets = get_bool(c, "textDocument.completion.completionItem.snippetSupport");
+    json_t *defaults = rpc_get(c, "textDocument.completion.completionList.itemDefaults");
+    k->completion_edit_range = json_is_array(defaults) && array_has(defaults, "editRange");
     k->completion_label_details =
         get_bool(c, "textDocument.completion.completionItem.labelDetailsSupport");
     k->pull_diagnostics = json_is_object(rpc_get(c, "textDocument.diagnostic"));

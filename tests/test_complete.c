@@ -264,6 +264,59 @@ Test(complete, link_targets_of_the_folder_then_other_folders)
     json_decref(r);
 }
 
+Test(complete, other_folders_of_a_large_workspace_once_the_path_leaves_the_folder)
+{
+    /* 210 documents elsewhere: more than are listed on every "](". */
+    for (int i = 0; i < 210; i++) {
+        char *rel = xasprintf(".engineering/artifacts/planning/2026-02-01-big/%02d-p%d-plan.md",
+                              i % 100, i);
+        ts_put(tr.path, rel, "# Phase\n");
+        free(rel);
+    }
+    ts_server_free(srv);
+    srv = ts_server_new(&tr);
+    json_t *r = complete_marked(PF "/NOTES.md", "See [x](<|>");
+    cr_assert(json_is_true(json_object_get(r, "isIncomplete")),
+              "incomplete: the client asks again as the path is typed");
+    cr_assert_eq(n_items(r), 5, "only the folder's own documents");
+    cr_assert_not_null(item(r, "03-observability-plan.md"));
+    json_decref(r);
+    r = complete_marked(PF "/NOTES.md", "See [x](../<|>");
+    cr_assert(json_is_false(json_object_get(r, "isIncomplete")), "all 212 fit in one answer");
+    cr_assert_eq(n_items(r), 5 + 212);
+    assert_edit(item(r, "../2026-02-01-big/07-p107-plan.md"), 0, 8, 11,
+                "../2026-02-01-big/07-p107-plan.md");
+    cr_assert_not_null(item(r, "../2026-01-10-base/02-logging-plan.md"));
+    json_decref(r);
+}
+
+Test(complete, shared_edit_range_sent_once_as_item_default)
+{
+    srv->caps.completion_edit_range = true;
+    json_t *r = complete_marked(PF "/NOTES.md", "See [x](03-ob<|>");
+    cr_assert_eq(ts_int_at(r, "itemDefaults.editRange.start.character"), 8);
+    cr_assert_eq(ts_int_at(r, "itemDefaults.editRange.end.character"), 13);
+    json_t *plan = item(r, "03-observability-plan.md");
+    cr_assert_not_null(plan);
+    cr_assert_null(json_object_get(plan, "textEdit"), "the range is the list's default");
+    cr_assert_null(json_object_get(plan, "textEditText"), "the label is the text");
+    json_decref(r);
+    /* An item whose text differs from its label says so. */
+    r = complete_marked(PF "/03-observability-plan.md",
+                        "# Phase 3: Observability\n\n**Priority:** H<|>\n");
+    json_t *items = json_object_get(r, "items");
+    cr_assert_gt(json_array_size(items), 0);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        cr_assert_null(json_object_get(it, "textEdit"));
+        json_t *tt = json_object_get(it, "textEditText");
+        if (tt)
+            cr_assert_str_neq(json_string_value(tt), ts_str_at(it, "label"));
+    }
+    json_decref(r);
+}
+
 Test(complete, link_target_range_after_an_emoji_in_utf16_and_utf8)
 {
     /* "| 🔭 [x](03-ob": the emoji is 2 UTF-16 units, 4 bytes. */

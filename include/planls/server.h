@@ -36,6 +36,7 @@ typedef struct server_caps {
     bool hierarchical_symbols;/* documentSymbol hierarchicalDocumentSymbolSupport */
     bool markdown_hover;      /* hover contentFormat has markdown */
     bool completion_label_details;
+    bool completion_edit_range;/* completionList.itemDefaults has "editRange" */
 } server_caps_t;
 
 typedef struct server_opts {
