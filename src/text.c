@@ -18,10 +18,10 @@
 #define ASCII_CHUNK 32
 
 /* Invariant of this module: the allocation behind doc->data is exactly
- * data_cap(doc->len) bytes (a power of two, at least 64). Because the size is
- * a function of the length, no capacity field is needed, and edits reallocate
- * only when the size class changes: typing into a large document does not
- * copy it on every keystroke. Callers treat the struct's fields as read-only. */
+ * data_cap(doc->len) bytes (a power of two, at least 64), except an adopted
+ * buffer, kept at its size until the first edit; edits reallocate only when
+ * the size class changes: typing into a large document does not copy it on
+ * every keystroke. Callers treat the struct's fields as read-only. */
 static size_t data_cap(size_t len)
 {
     size_t cap = 64;
@@ -270,11 +270,12 @@ static void reindex_edit(text_doc_t *doc, size_t s, size_t e, size_t ins)
     doc->n_lines = n;
 }
 
-static text_doc_t *doc_init(char *data, size_t len)
+static text_doc_t *doc_init(char *data, size_t len, size_t cap)
 {
     text_doc_t *doc = xcalloc(1, sizeof(*doc));
     doc->data = data;
     doc->len = len;
+    doc->cap = cap;
     reindex_all(doc);
     return doc;
 }
@@ -287,7 +288,7 @@ text_doc_t *text_doc_new(const char *data, size_t len)
     if (len)
         memcpy(copy, data, len);
     copy[len] = '\0';
-    return doc_init(copy, len);
+    return doc_init(copy, len, data_cap(len));
 }
 
 text_doc_t *text_doc_adopt(char *data, size_t len)
@@ -299,7 +300,9 @@ text_doc_t *text_doc_adopt(char *data, size_t len)
     if (len > DOC_MAX_LEN)
         len = DOC_MAX_LEN;
     data[len] = '\0';
-    return doc_init(xrealloc(data, data_cap(len)), len);
+    /* Kept at its size: most adopted texts (files on disk) are never
+     * edited; the first edit moves to the power-of-two classes. */
+    return doc_init(data, len, len + 1);
 }
 
 void text_doc_free(text_doc_t *doc)
@@ -323,6 +326,7 @@ void text_doc_set(text_doc_t *doc, const char *data, size_t len)
     free(doc->data);
     doc->data = copy;
     doc->len = len;
+    doc->cap = data_cap(len);
     reindex_all(doc);
 }
 
@@ -420,14 +424,18 @@ void text_doc_apply(text_doc_t *doc, text_range_t range, const char *data, size_
         data = copy;
     }
     size_t new_len = keep + len;
-    size_t old_cap = data_cap(old_len), new_cap = data_cap(new_len);
-    if (new_cap > old_cap)
+    size_t new_cap = data_cap(new_len);
+    if (new_cap > doc->cap) {
         doc->data = xrealloc(doc->data, new_cap);
+        doc->cap = new_cap;
+    }
     memmove(doc->data + s + len, doc->data + e, old_len - e + 1); /* with the NUL */
     if (len)
         memcpy(doc->data + s, data, len);
-    if (new_cap < old_cap)
+    if (new_cap < doc->cap && doc->cap == data_cap(old_len)) {
         doc->data = xrealloc(doc->data, new_cap);
+        doc->cap = new_cap;
+    }
     doc->len = new_len;
     reindex_edit(doc, s, e, len);
     free(copy);

@@ -45,6 +45,7 @@ typedef struct text_range {
 typedef struct text_doc {
     char *data;
     size_t len;
+    size_t cap;        /* bytes allocated for data (>= len + 1) */
     uint32_t *lines;
     size_t n_lines;
     size_t cap_lines;
