@@ -529,7 +529,10 @@ static char **list_md(const char *dir, size_t *n)
             continue;
         char *p = xasprintf("%s/%s", dir, de->d_name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+        /* d_type spares a stat per file; symlinks and file systems that do
+         * not fill it in are checked. */
+        if (de->d_type == DT_REG || (de->d_type != DT_DIR && stat(p, &st) == 0 &&
+                                     S_ISREG(st.st_mode)))
             UTIL_PUSH(out, *n, cap, p);
         else
             free(p);
@@ -606,6 +609,7 @@ typedef struct scan_file {
     text_doc_t *text;
     md_doc_t *md;
     char *skip;
+    bool open;          /* open in the editor: not read, the overlay wins */
 } scan_file_t;
 
 typedef struct scan_job {
@@ -613,6 +617,7 @@ typedef struct scan_job {
     ws_t *ws;
     size_t max_len;
     bool walk;          /* the first job: find the folders */
+    bool on_loop;       /* runs on the loop thread: may look at ws->docs */
     char *dir;          /* parse job: the folder */
     scan_file_t *files;
     size_t n_files;
@@ -628,6 +633,11 @@ static void job_parse_folder(scan_job_t *job)
     for (size_t i = 0; i < n; i++) {
         scan_file_t *sf = &job->files[i];
         sf->path = paths[i];
+        ws_doc_t *d = job->on_loop ? map_get(&job->ws->docs, sf->path) : NULL;
+        if (d && d->is_open) {
+            sf->open = true; /* its editor text is parsed already */
+            continue;
+        }
         sf->text = read_doc(sf->path, job->max_len, &sf->skip);
         if (sf->text)
             sf->md = md_parse(sf->text->data, sf->text->len);
@@ -667,10 +677,15 @@ static void job_free(scan_job_t *job)
  * their editor text. */
 static void merge_folder(ws_t *ws, scan_job_t *job)
 {
+    /* During the initial scan scan_complete() resolves every link once the
+     * whole model is in. A folder already in the model (loaded on the loop
+     * thread because a document of it was opened early) may be diagnosed
+     * before that: it is resolved now, as is any folder loaded later. */
+    bool resolve = !ws->scanning || job->on_loop || map_get(&ws->folder_map, job->dir);
     ws_folder_t *f = folder_get_or_add(ws, job->dir);
     for (size_t i = 0; i < job->n_files; i++) {
         scan_file_t *sf = &job->files[i];
-        if (!sf->text) {
+        if (!sf->text && !sf->open) {
             log_warn(ws->log, "skipping %s: %s", sf->path, sf->skip);
             continue;
         }
@@ -694,7 +709,8 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
         d->md = sf->md;
         sf->text = NULL;
         sf->md = NULL;
-        doc_resolve_links(ws, d);
+        if (resolve)
+            doc_resolve_links(ws, d);
         d->gen++;
         ws->docs_scanned++;
     }
@@ -832,6 +848,7 @@ static ws_folder_t *folder_load(ws_t *ws, const char *dir)
     scan_job_t job;
     memset(&job, 0, sizeof(job));
     job.ws = ws;
+    job.on_loop = true;
     job.max_len = ws->cfg.max_file_size;
     job.dir = xstrdup(dir);
     job_parse_folder(&job);
