@@ -371,6 +371,14 @@ static const char *doc_h1(const ws_doc_t *d)
     return d->md->headings[d->md->h1].text;
 }
 
+/* Whether documents' summaries wait for completionItem/resolve: the client
+ * must resolve "documentation" and take the list's default "data" (the
+ * completing document's URI, which the item's label is relative to). */
+static bool lazy_docs(const server_t *s)
+{
+    return s->caps.completion_resolve_docs && s->caps.completion_default_data;
+}
+
 /* "Priority: HIGH · Status: … · Effort: …" from the header fields, or NULL
  * when the document has none of them. Caller frees. */
 static char *doc_summary(const ws_doc_t *d)
@@ -408,10 +416,14 @@ static void doc_item(builder_t *b, const ws_doc_t *d, const char *label, char gr
     const char *h1 = doc_h1(d);
     if (h1 && h1[0])
         json_object_set_new(it, "detail", text_json(h1));
-    char *sum = doc_summary(d);
-    if (sum)
-        json_object_set_new(it, "documentation", text_json(sum));
-    free(sum);
+    /* Clients that resolve items get the summary on completionItem/resolve:
+     * in a 100-plan folder it is half of every answer's bytes. */
+    if (!lazy_docs(b->s)) {
+        char *sum = doc_summary(d);
+        if (sum)
+            json_object_set_new(it, "documentation", text_json(sum));
+        free(sum);
+    }
     free(sort);
     free(dest);
 }
@@ -426,10 +438,18 @@ static void link_items(builder_t *b)
     ws_folder_t *own = doc->folder;
     char *dir = dir_of(doc->path);
     char *typed = xstrndup(doc->text->data + b->cx->start, b->cx->cursor - b->cx->start);
+    /* A folder of thousands of documents is treated like other folders: the
+     * typed prefix filters it, at most COMPLETE_MAX_OTHER are offered. */
+    bool own_filter = own && own->n_docs > COMPLETE_MAX_OTHER;
+    size_t n_own = 0;
     if (own)
-        for (size_t i = 0; i < own->n_docs; i++)
-            if (own->docs[i] != doc)
+        for (size_t i = 0; i < own->n_docs && n_own < COMPLETE_MAX_OTHER; i++)
+            if (own->docs[i] != doc &&
+                (!own_filter || symbols_fuzzy_match(typed, own->docs[i]->name))) {
                 doc_item(b, own->docs[i], own->docs[i]->name, '0');
+                n_own++;
+            }
+    b->incomplete = own_filter;
     size_t n_other = 0, total = 0;
     size_t nf = ws_n_folders(b->s->ws);
     for (size_t fi = 0; fi < nf; fi++)
@@ -757,8 +777,14 @@ json_t *complete_at(server_t *s, ws_doc_t *doc, size_t offset)
         result = json_null();
     else
         result = json_pack("{s:b,s:O}", "isIncomplete", b.incomplete, "items", b.items);
-    if (json_is_object(result) && s->caps.completion_edit_range)
-        json_object_set_new(result, "itemDefaults", json_pack("{s:O}", "editRange", b.range));
+    if (json_is_object(result) && (s->caps.completion_edit_range || lazy_docs(s))) {
+        json_t *defaults = json_object();
+        if (s->caps.completion_edit_range)
+            json_object_set(defaults, "editRange", b.range);
+        if (lazy_docs(s))
+            json_object_set_new(defaults, "data", json_pack("{s:s}", "uri", doc->uri));
+        json_object_set_new(result, "itemDefaults", defaults);
+    }
     json_decref(b.items);
     json_decref(b.range);
     complete_ctx_free(&cx);
@@ -777,10 +803,36 @@ json_t *complete_request(void *ctx, rpc_req_t *req, json_t *params)
     return complete_at(s, d, off);
 }
 
+/* completionItem/resolve: a document item (kind File) gets its summary.
+ * Its label is the path relative to the completing document, whose URI is
+ * the item's data (the list default). Any other item comes back as it was. */
+json_t *complete_resolve_request(void *ctx, rpc_req_t *req, json_t *params)
+{
+    server_t *s = ctx;
+    if (!json_is_object(params)) {
+        rpc_req_fail(req, RPC_INVALID_PARAMS, "completionItem/resolve: the item must be an object");
+        return NULL;
+    }
+    json_t *item = json_deep_copy(params);
+    const char *label = json_string_value(json_object_get(item, "label"));
+    const char *uri = json_string_value(rpc_get(item, "data.uri"));
+    if (!label || !uri || json_integer_value(json_object_get(item, "kind")) != KIND_FILE ||
+        json_object_get(item, "documentation"))
+        return item;
+    ws_doc_t *from = ws_doc_by_uri(s->ws, uri);
+    char *path = from ? ws_path_resolve(from->path, label) : NULL;
+    ws_doc_t *d = path ? ws_doc_by_path(s->ws, path) : NULL;
+    char *sum = d ? doc_summary(d) : NULL;
+    if (sum)
+        json_object_set_new(item, "documentation", text_json(sum));
+    free(sum);
+    free(path);
+    return item;
+}
+
 void complete_capabilities(const server_t *s, json_t *caps)
 {
-    (void)s;
     json_object_set_new(caps, "completionProvider",
                         json_pack("{s:[s,s,s,s],s:b}", "triggerCharacters", "(", "#", " ", "/",
-                                  "resolveProvider", 0));
+                                  "resolveProvider", lazy_docs(s)));
 }

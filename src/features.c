@@ -14,6 +14,7 @@
 static const rpc_method_t methods[] = {
     /* complete.c */
     {"textDocument/completion", complete_request, NULL},
+    {"completionItem/resolve", complete_resolve_request, NULL},
     /* navigate.c */
     {"textDocument/definition", nav_definition_request, NULL},
     {"textDocument/references", nav_references_request, NULL},

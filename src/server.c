@@ -300,6 +300,9 @@ static void read_caps(server_t *s, json_t *c)
     k->snippets = get_bool(c, "textDocument.completion.completionItem.snippetSupport");
     json_t *defaults = rpc_get(c, "textDocument.completion.completionList.itemDefaults");
     k->completion_edit_range = json_is_array(defaults) && array_has(defaults, "editRange");
+    k->completion_default_data = json_is_array(defaults) && array_has(defaults, "data");
+    json_t *lazy = rpc_get(c, "textDocument.completion.completionItem.resolveSupport.properties");
+    k->completion_resolve_docs = json_is_array(lazy) && array_has(lazy, "documentation");
     k->completion_label_details =
         get_bool(c, "textDocument.completion.completionItem.labelDetailsSupport");
     k->pull_diagnostics = json_is_object(rpc_get(c, "textDocument.diagnostic"));

@@ -317,6 +317,69 @@ Test(complete, shared_edit_range_sent_once_as_item_default)
     json_decref(r);
 }
 
+Test(complete, summaries_on_resolve_for_clients_that_resolve_them)
+{
+    srv->caps.completion_resolve_docs = true;
+    srv->caps.completion_default_data = true;
+    json_t *r = complete_marked(PF "/NOTES.md", "See [x](<|>");
+    const char *uri = ts_str_at(r, "itemDefaults.data.uri");
+    cr_assert(strstr(uri, "file://") == uri && strstr(uri, "/2026-03-02-demo/NOTES.md"), "%s", uri);
+    json_t *plan = item(r, "03-observability-plan.md");
+    cr_assert_null(json_object_get(plan, "documentation"), "sent on resolve");
+    /* The client merges the list's defaults into the item it resolves. */
+    json_t *asked = json_deep_copy(plan);
+    json_object_set(asked, "data", json_object_get(json_object_get(r, "itemDefaults"), "data"));
+    json_t *got = complete_resolve_request(srv, NULL, asked);
+    cr_assert_str_eq(ts_str_at(got, "documentation"),
+                     "Priority: HIGH (first) \xC2\xB7 Status: In Progress \xC2\xB7 "
+                     "Effort: 3-5h agentic + 1h review \xC2\xB7 Date: 2026-03-02");
+    cr_assert_str_eq(ts_str_at(got, "label"), "03-observability-plan.md", "the rest is kept");
+    json_decref(got);
+    /* Another folder's document, by its relative label. */
+    json_object_set_new(asked, "label", json_string("../2026-01-10-base/START-HERE.md"));
+    got = complete_resolve_request(srv, NULL, asked);
+    cr_assert_str_eq(ts_str_at(got, "documentation"), "Status: Complete \xC2\xB7 Created: 2026-01-10");
+    json_decref(got);
+    /* Nothing to add: a missing document, or an item of another kind. */
+    json_object_set_new(asked, "label", json_string("99-gone-plan.md"));
+    got = complete_resolve_request(srv, NULL, asked);
+    cr_assert_null(json_object_get(got, "documentation"));
+    json_decref(got);
+    json_object_set_new(asked, "label", json_string("README.md"));
+    json_object_set_new(asked, "kind", json_integer(20));
+    got = complete_resolve_request(srv, NULL, asked);
+    cr_assert_null(json_object_get(got, "documentation"));
+    json_decref(got);
+    json_decref(asked);
+    json_decref(r);
+    /* Without itemDefaults.data the summary stays in the item. */
+    srv->caps.completion_default_data = false;
+    r = complete_marked(PF "/NOTES.md", "See [x](<|>");
+    cr_assert_not_null(json_object_get(item(r, "03-observability-plan.md"), "documentation"));
+    cr_assert_null(json_object_get(r, "itemDefaults"));
+    json_decref(r);
+}
+
+Test(complete, a_folder_of_thousands_is_filtered_by_the_typed_name)
+{
+    for (int i = 0; i < 600; i++) {
+        char *rel = xasprintf(PF "/%03d-p%d-plan.md", 100 + i, i);
+        ts_put(tr.path, rel, "# Phase\n");
+        free(rel);
+    }
+    ts_server_free(srv);
+    srv = ts_server_new(&tr);
+    json_t *r = complete_marked(PF "/NOTES.md", "See [x](<|>");
+    cr_assert(json_is_true(json_object_get(r, "isIncomplete")));
+    cr_assert_eq(n_items(r), 500 + 2, "at most 500 of the folder's 605, and the other folder's 2");
+    json_decref(r);
+    r = complete_marked(PF "/NOTES.md", "See [x](650-p<|>");
+    cr_assert(json_is_true(json_object_get(r, "isIncomplete")));
+    cr_assert_not_null(item(r, "650-p550-plan.md"));
+    cr_assert_null(item(r, "03-observability-plan.md"), "filtered by the typed name");
+    json_decref(r);
+}
+
 Test(complete, link_target_range_after_an_emoji_in_utf16_and_utf8)
 {
     /* "| 🔭 [x](03-ob": the emoji is 2 UTF-16 units, 4 bytes. */

@@ -59,6 +59,10 @@ json_t *complete_at(server_t *s, ws_doc_t *doc, size_t offset);
 /* textDocument/completion handler (ctx is the server_t). */
 json_t *complete_request(void *ctx, rpc_req_t *req, json_t *params);
 /* completionProvider in the ServerCapabilities object caps. */
+/* completionItem/resolve handler: adds a document item's documentation
+ * (sent lazily to clients that resolve it; see complete.c). Returns a new
+ * item; ctx is the server_t. */
+json_t *complete_resolve_request(void *ctx, rpc_req_t *req, json_t *params);
 void complete_capabilities(const server_t *s, json_t *caps);
 
 #endif

@@ -37,6 +37,8 @@ typedef struct server_caps {
     bool markdown_hover;      /* hover contentFormat has markdown */
     bool completion_label_details;
     bool completion_edit_range;/* completionList.itemDefaults has "editRange" */
+    bool completion_default_data;/* completionList.itemDefaults has "data" */
+    bool completion_resolve_docs;/* completionItem.resolveSupport has "documentation" */
 } server_caps_t;
 
 typedef struct server_opts {
