@@ -17,6 +17,32 @@
  * compilers vectorise). */
 #define ASCII_CHUNK 32
 
+/* Conversion results a document remembers (see struct text_pos_cache). */
+#define POS_MARKS 2
+
+/* One remembered conversion: on line `line`, the code point boundary `off`
+ * (an absolute byte offset, start <= off <= content end) lies `units` units
+ * of enc (normalised, never UTF-8) after the line start. */
+typedef struct pos_mark {
+    bool valid;
+    text_enc_t enc;
+    uint32_t line;
+    size_t off;
+    size_t units;
+} pos_mark_t;
+
+/* The latest POS_MARKS distinct conversion results of a document, written
+ * round robin: converting ranges start-then-end keeps the previous start and
+ * the previous end, so runs of nested or overlapping ranges, and ranges that
+ * all end far away, still continue from a nearby mark. Every mutation clears
+ * it. A mark is only ever a boundary of the line's decoding from its start
+ * (cp_floor and advance results), which is what makes continuing from it
+ * give exactly the units a walk from the line start gives. */
+struct text_pos_cache {
+    pos_mark_t mark[POS_MARKS];
+    unsigned next; /* index written next */
+};
+
 /* Invariant of this module: the allocation behind doc->data is exactly
  * data_cap(doc->len) bytes (a power of two, at least 64), except an adopted
  * buffer, kept at its size until the first edit; edits reallocate only when
@@ -273,6 +299,7 @@ static void reindex_edit(text_doc_t *doc, size_t s, size_t e, size_t ins)
 static text_doc_t *doc_init(char *data, size_t len, size_t cap)
 {
     text_doc_t *doc = xcalloc(1, sizeof(*doc));
+    doc->pos_cache = xcalloc(1, sizeof(*doc->pos_cache));
     doc->data = data;
     doc->len = len;
     doc->cap = cap;
@@ -311,7 +338,16 @@ void text_doc_free(text_doc_t *doc)
         return;
     free(doc->data);
     free(doc->lines);
+    free(doc->pos_cache);
     free(doc);
+}
+
+/* Forget every remembered conversion: called by each mutation, since any
+ * edit may move line starts or change how a line's bytes decode. */
+static void cache_clear(text_doc_t *doc)
+{
+    if (doc->pos_cache)
+        memset(doc->pos_cache, 0, sizeof(*doc->pos_cache));
 }
 
 void text_doc_set(text_doc_t *doc, const char *data, size_t len)
@@ -328,6 +364,7 @@ void text_doc_set(text_doc_t *doc, const char *data, size_t len)
     doc->len = len;
     doc->cap = data_cap(len);
     reindex_all(doc);
+    cache_clear(doc);
 }
 
 /* Content end of a valid line (before its terminator; len for the last). */
@@ -353,20 +390,92 @@ static size_t offset_units(const text_doc_t *doc, text_pos_t pos, text_enc_t enc
     return start + advance(doc->data + start, end - start, pos.character, enc, units);
 }
 
+/* The mark on line in enc furthest along the line but not past limit,
+ * comparing byte offsets (by_units false) or units (by_units true; both grow
+ * together along a line); NULL when there is none. */
+static const pos_mark_t *mark_before(const struct text_pos_cache *c, uint32_t line,
+                                     text_enc_t enc, bool by_units, size_t limit)
+{
+    const pos_mark_t *best = NULL;
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < POS_MARKS; i++) {
+        const pos_mark_t *m = &c->mark[i];
+        if (!m->valid || m->enc != enc || m->line != line)
+            continue;
+        size_t key = by_units ? m->units : m->off;
+        if (key <= limit && (!best || m->off > best->off))
+            best = m;
+    }
+    return best;
+}
+
+/* Remember that boundary off of line lies units after its start, replacing
+ * the oldest mark (unless that very result is already remembered). */
+static void mark_store(struct text_pos_cache *c, uint32_t line, text_enc_t enc, size_t off,
+                       size_t units)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < POS_MARKS; i++) {
+        const pos_mark_t *m = &c->mark[i];
+        if (m->valid && m->enc == enc && m->line == line && m->off == off)
+            return;
+    }
+    pos_mark_t *m = &c->mark[c->next];
+    m->valid = true;
+    m->enc = enc;
+    m->line = line;
+    m->off = off;
+    m->units = units;
+    c->next = (c->next + 1) % POS_MARKS;
+}
+
+/* UTF-8 units are bytes: those conversions are O(1) and neither use nor
+ * store marks (they would only push out the UTF-16/32 ones). Other
+ * encodings walk from the furthest mark at or before the wanted units. */
 size_t text_offset_at(const text_doc_t *doc, text_pos_t pos, text_enc_t enc)
 {
     size_t units;
-    return offset_units(doc, pos, enc_norm(enc), &units);
+    enc = enc_norm(enc);
+    if (enc == TEXT_ENC_UTF8 || pos.line >= doc->n_lines)
+        return offset_units(doc, pos, enc, &units);
+    size_t from = doc->lines[pos.line], end = line_end(doc, pos.line);
+    units = 0;
+    const pos_mark_t *m = mark_before(doc->pos_cache, pos.line, enc, true, pos.character);
+    if (m) {
+        from = m->off;
+        units = m->units;
+    }
+    size_t more;
+    size_t off = from + advance(doc->data + from, end - from, pos.character - units, enc, &more);
+    mark_store(doc->pos_cache, pos.line, enc, off, units + more);
+    return off;
 }
 
+/* Counts units from the furthest mark at or before the (clamped, rounded)
+ * offset on its line, else from the line start; see text_offset_at. */
 text_pos_t text_pos_at(const text_doc_t *doc, size_t offset, text_enc_t enc)
 {
+    enc = enc_norm(enc);
     uint32_t line = text_line_of(doc, offset);
     size_t start = doc->lines[line], end = line_end(doc, line);
     if (offset > end)
         offset = end; /* past len, or between the "\r" and "\n" of a "\r\n" */
     offset = start + cp_floor(doc->data + start, end - start, offset - start);
-    text_pos_t pos = {line, (uint32_t)text_units(doc->data + start, offset - start, enc)};
+    if (enc == TEXT_ENC_UTF8) {
+        text_pos_t pos = {line, (uint32_t)(offset - start)};
+        return pos;
+    }
+    size_t from = start, units = 0;
+    const pos_mark_t *m = mark_before(doc->pos_cache, line, enc, false, offset);
+    if (m) {
+        from = m->off;
+        units = m->units;
+    }
+    units += text_units(doc->data + from, offset - from, enc);
+    mark_store(doc->pos_cache, line, enc, offset, units);
+    text_pos_t pos = {line, (uint32_t)units};
     return pos;
 }
 
@@ -438,6 +547,7 @@ void text_doc_apply(text_doc_t *doc, text_range_t range, const char *data, size_
     }
     doc->len = new_len;
     reindex_edit(doc, s, e, len);
+    cache_clear(doc);
     free(copy);
 }
 

@@ -1,5 +1,6 @@
 /* Unit tests for text: line index, UTF-8/16/32 position conversions, clamping,
- * incremental edits (checked against a naive reference), UTF-8 decoding. */
+ * incremental edits (checked against a naive reference), the conversion
+ * cache (any order, interleaved encodings, edits in between), UTF-8 decoding. */
 #include <criterion/criterion.h>
 
 #include <stdint.h>
@@ -1110,7 +1111,7 @@ static text_pos_t random_pos(uint64_t *st, const ref_t *r, text_enc_t enc)
 Test(text_ref, random_edits, .timeout = 240)
 {
     static const char *const pieces[] = {
-        "a", "b", "xyz", " ", "\n", "\r\n", "\r", EMOJI, ZHONG, "e" ACUTE, "\xc3\xa9",
+        "a", "b", "xyz", " ", "\n", "\r\n", "\r", EMOJI, ZHONG, ("e" ACUTE), "\xc3\xa9",
         "\xff", "\x80", "\xf0\x9f", "\x98\x80", "\xe2\x82", "\xed\xa0\x80", "\n\n", "\r\r",
     };
     const size_t piece_len[] = {1, 1, 3, 1, 1, 2, 1, 4, 3, 3, 2, 1, 1, 2, 2, 2, 3, 2, 2};
@@ -1153,6 +1154,382 @@ Test(text_ref, random_edits, .timeout = 240)
         cr_assert_eq(so, want_so, "%s: start_off %zu, want %zu", what, so, want_so);
         cr_assert_eq(eo, want_eo, "%s: end_off %zu, want %zu", what, eo, want_eo);
         check_against_ref(d, &r, what);
+    }
+    text_doc_free(d);
+    ref_free(&r);
+}
+
+/* ---- conversion cache -------------------------------------------------- */
+
+/* Conversions continue from where earlier ones on the same line ended (see
+ * text_doc_t). Every answer must still be the one a walk from the line start
+ * gives, whatever the order of the conversions, the encodings interleaved,
+ * and the edits in between. */
+
+/* A 4-line document: a short line ending in "\r\n", a long line (~1,500
+ * bytes) of random pieces (ASCII, 2-, 3- and 4-byte characters, a combining
+ * mark, NUL, and invalid bytes: stray continuations, truncated sequences, a
+ * surrogate, an overlong) ending in "\r\n", a shorter such line ending in a
+ * lone "\r", and an unterminated last line. Caller frees. */
+static char *cache_doc(uint64_t seed, size_t *len)
+{
+    static const char *const pieces[] = {
+        "a", "bc", " ", "xyz", "\xc3\xa9", ZHONG, WEN, EMOJI, ("e" ACUTE), "\0", "\xff",
+        "\x80", "\xf0\x9f", "\xf0\x9f\x98", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\xbf\xbf",
+    };
+    const size_t piece_len[] = {1, 2, 1, 3, 2, 3, 3, 4, 3, 1, 1, 1, 2, 3, 2, 3, 2, 2};
+    cr_assert_eq(UTIL_ARRAY_LEN(pieces), UTIL_ARRAY_LEN(piece_len));
+    const size_t n_pieces[] = {0, 700, 150, 40};
+    const char *const head[] = {"head" EMOJI "x", "", "", ""};
+    const char *const term[] = {"\r\n", "\r\n", "\r", ""};
+    char *s = malloc(4 * 700 * 4 + 64);
+    size_t n = 0;
+    for (size_t l = 0; l < 4; l++) {
+        memcpy(s + n, head[l], strlen(head[l]));
+        n += strlen(head[l]);
+        for (size_t i = 0; i < n_pieces[l]; i++) {
+            size_t k = rng_below(&seed, UTIL_ARRAY_LEN(pieces));
+            memcpy(s + n, pieces[k], piece_len[k]);
+            n += piece_len[k];
+        }
+        memcpy(s + n, term[l], strlen(term[l]));
+        n += strlen(term[l]);
+    }
+    *len = n;
+    return s;
+}
+
+/* want[e][off] = the reference position of every offset 0..n+3 in
+ * all_encs[e]. Caller frees each want[e]. */
+static void ref_table(const ref_t *r, text_pos_t *want[3])
+{
+    for (size_t e = 0; e < 3; e++) {
+        want[e] = malloc((r->n + 4) * sizeof(text_pos_t));
+        for (size_t off = 0; off <= r->n + 3; off++)
+            want[e][off] = ref_pos(r, off, all_encs[e]);
+    }
+}
+
+static void expect_ref_pos(const text_doc_t *d, text_pos_t *const want[3], size_t e, size_t off,
+                           const char *what)
+{
+    text_pos_t got = text_pos_at(d, off, all_encs[e]);
+    if (got.line != want[e][off].line || got.character != want[e][off].character)
+        cr_assert_fail("%s: %s pos_at(%zu) = (%u,%u), want (%u,%u)", what,
+                       text_enc_name(all_encs[e]), off, got.line, got.character,
+                       want[e][off].line, want[e][off].character);
+}
+
+/* The offsets 0..n+3 in a random order (Fisher-Yates). Caller frees. */
+static size_t *shuffled_offsets(size_t n, uint64_t *st)
+{
+    size_t *order = malloc((n + 4) * sizeof(size_t));
+    for (size_t i = 0; i <= n + 3; i++)
+        order[i] = i;
+    for (size_t i = n + 3; i > 0; i--) {
+        size_t j = rng_below(st, (uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    return order;
+}
+
+Test(text_cache, long_line_any_order)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        size_t n;
+        char *s = cache_doc(seed * 0x9E3779B97F4A7C15ULL, &n);
+        ref_t r = {0};
+        ref_set(&r, s, n);
+        free(s);
+        cr_assert_eq(r.n_lines, 4);
+        cr_assert_gt(r.ends[1] - r.starts[1], 1000);
+        text_pos_t *want[3];
+        ref_table(&r, want);
+        uint64_t st = seed;
+        for (size_t e = 0; e < 3; e++) {
+            /* a fresh document per order, so each starts without marks */
+            text_doc_t *d = text_doc_new(r.s, r.n);
+            for (size_t off = 0; off <= n + 3; off++)
+                expect_ref_pos(d, want, e, off, "ascending");
+            for (size_t off = n + 4; off-- > 0;)
+                expect_ref_pos(d, want, e, off, "descending");
+            expect_ref_pos(d, want, e, 0, "restart");
+            for (size_t off = 0; off <= n + 3; off += 7)
+                expect_ref_pos(d, want, e, off, "every 7th");
+            for (size_t off = 0; off <= n + 3; off++) /* each one twice */
+                expect_ref_pos(d, want, e, off - off % 2, "pairs");
+            size_t *order = shuffled_offsets(n, &st);
+            for (size_t i = 0; i <= n + 3; i++)
+                expect_ref_pos(d, want, e, order[i], "random");
+            free(order);
+            text_pos_t p = text_pos_at(d, SIZE_MAX, all_encs[e]);
+            cr_assert(p.line == want[e][n].line && p.character == want[e][n].character,
+                      "%s: SIZE_MAX", text_enc_name(all_encs[e]));
+            text_doc_free(d);
+
+            /* ranges: short ones in ascending order, the same range twice,
+             * nested ones, ones ending far away, ends before starts */
+            d = text_doc_new(r.s, r.n);
+            for (size_t i = 0; i < 4 * n; i++) {
+                size_t a = rng_below(&st, (uint32_t)n + 4), b;
+                uint32_t shape = rng_below(&st, 5);
+                if (shape == 0)
+                    a = i / 4, b = a + rng_below(&st, 12);
+                else if (shape == 1)
+                    b = a + rng_below(&st, 40);
+                else if (shape == 2)
+                    b = n + 3 - rng_below(&st, 30);
+                else
+                    b = rng_below(&st, (uint32_t)n + 4);
+                if (b > n + 3)
+                    b = n + 3;
+                text_range_t got = text_range_at(d, a, b, all_encs[e]);
+                text_pos_t ws = want[e][a], we = want[e][b < a ? a : b];
+                if (got.start.line != ws.line || got.start.character != ws.character ||
+                    got.end.line != we.line || got.end.character != we.character)
+                    cr_assert_fail("%s: range_at(%zu, %zu) = (%u,%u)-(%u,%u), want "
+                                   "(%u,%u)-(%u,%u)",
+                                   text_enc_name(all_encs[e]), a, b, got.start.line,
+                                   got.start.character, got.end.line, got.end.character,
+                                   ws.line, ws.character, we.line, we.character);
+            }
+            text_doc_free(d);
+        }
+        for (size_t e = 0; e < 3; e++)
+            free(want[e]);
+        ref_free(&r);
+    }
+}
+
+Test(text_cache, offset_at_any_order)
+{
+    size_t n;
+    char *s = cache_doc(77, &n);
+    ref_t r = {0};
+    ref_set(&r, s, n);
+    free(s);
+    uint64_t st = 5;
+    for (size_t e = 0; e < 3; e++) {
+        text_enc_t enc = all_encs[e];
+        text_doc_t *d = text_doc_new(r.s, r.n);
+        size_t units = ref_line_units(&r, 1, enc);
+        /* every column of the long line and past its end: up, down, random
+         * (mid surrogate pair and past the end round down / clamp) */
+        for (int pass = 0; pass < 3; pass++) {
+            for (size_t i = 0; i <= units + 3; i++) {
+                size_t c = pass == 0   ? i
+                           : pass == 1 ? units + 3 - i
+                                       : rng_below(&st, (uint32_t)units + 4);
+                text_pos_t p = pos(1, c == units + 3 ? UINT32_MAX : (uint32_t)c);
+                size_t got = text_offset_at(d, p, enc), want = ref_offset(&r, p, enc);
+                if (got != want)
+                    cr_assert_fail("%s pass %d: offset_at(1,%u) = %zu, want %zu",
+                                   text_enc_name(enc), pass, p.character, got, want);
+            }
+        }
+        text_doc_free(d);
+    }
+    ref_free(&r);
+}
+
+Test(text_cache, interleaved_encodings_and_directions)
+{
+    size_t n;
+    char *s = cache_doc(1234, &n);
+    ref_t r = {0};
+    ref_set(&r, s, n);
+    free(s);
+    text_pos_t *want[3];
+    ref_table(&r, want);
+    text_doc_t *d = text_doc_new(r.s, r.n);
+    /* the same offsets ascending, in UTF-16, UTF-32, UTF-8 in turn */
+    for (size_t off = 0; off <= n + 3; off++)
+        for (size_t e = 0; e < 3; e++)
+            expect_ref_pos(d, want, 2 - e, off, "turns");
+    /* random encodings, random offsets, with offset_at in between (it
+     * shares the marks), and each answer round-tripped */
+    uint64_t st = 99;
+    for (int i = 0; i < 20000; i++) {
+        size_t e = rng_below(&st, 3);
+        size_t off = rng_below(&st, 4) == 0 ? rng_below(&st, (uint32_t)n + 4)
+                                            : r.starts[1] + rng_below(&st, 1600);
+        if (off > n + 3)
+            off = n + 3;
+        expect_ref_pos(d, want, e, off, "mixed");
+        if (rng_below(&st, 2)) {
+            text_pos_t p = want[e][off];
+            p.character += rng_below(&st, 3);
+            size_t got = text_offset_at(d, p, all_encs[e]), wo = ref_offset(&r, p, all_encs[e]);
+            cr_assert_eq(got, wo, "%s: offset_at(%u,%u) = %zu, want %zu",
+                         text_enc_name(all_encs[e]), p.line, p.character, got, wo);
+        }
+    }
+    /* an invalid encoding value converts as UTF-16 and shares its marks */
+    for (size_t off = 0; off <= n + 3; off += 3) {
+        text_pos_t got = text_pos_at(d, off, (text_enc_t)7), w = want[1][off];
+        cr_assert(got.line == w.line && got.character == w.character, "enc 7: pos_at(%zu)", off);
+        expect_ref_pos(d, want, 1, off + 1 > n + 3 ? off : off + 1, "after enc 7");
+    }
+    text_doc_free(d);
+    for (size_t e = 0; e < 3; e++)
+        free(want[e]);
+    ref_free(&r);
+}
+
+/* The edit tests below first convert (leaving marks), edit, then ask first
+ * for a position whose answer a stale mark would change. */
+
+Test(text_cache, edit_making_a_mark_mid_code_point)
+{
+    const text_enc_t U8 = TEXT_ENC_UTF8, U16 = TEXT_ENC_UTF16, U32 = TEXT_ENC_UTF32;
+    /* a(0) b(1) E4(2) B8(3) Q(4) x(5) y(6) z(7): E4 B8 before Q is invalid,
+     * two units; replacing Q by AD makes it 中 (one unit) and offset 4 the
+     * middle of a code point */
+    text_doc_t *d = DOC("ab\xe4\xb8Qxyz");
+    expect_pos(d, 4, U16, 0, 4);
+    expect_pos(d, 6, U16, 0, 6);
+    expect_pos(d, 6, U32, 0, 6);
+    expect_off(d, 0, 5, U16, 5);
+    APPLY(d, range(0, 4, 0, 5), "\xad", U8, 4, 5);
+    EXPECT_TEXT(d, "ab" ZHONG "xyz");
+    expect_pos(d, 6, U16, 0, 4);
+    expect_pos(d, 6, U32, 0, 4);
+    expect_pos(d, 4, U16, 0, 2);
+    expect_off(d, 0, 5, U16, 7);
+    text_doc_free(d);
+}
+
+Test(text_cache, edit_before_marks_on_their_line)
+{
+    const text_enc_t U16 = TEXT_ENC_UTF16, U32 = TEXT_ENC_UTF32;
+    /* 0-9(0-9) 😀(10-13) a(14) b(15) c(16) */
+    text_doc_t *d = DOC("0123456789" EMOJI "abc");
+    expect_pos(d, 14, U16, 0, 12);
+    expect_pos(d, 14, U32, 0, 11);
+    expect_off(d, 0, 13, U16, 15);
+    /* é(0-1) 0-9(2-11) 😀(12-15) a(16) b(17) c(18) */
+    APPLY(d, range(0, 0, 0, 0), "\xc3\xa9", U16, 0, 0);
+    expect_pos(d, 16, U16, 0, 13);
+    expect_pos(d, 16, U32, 0, 12);
+    expect_pos(d, 14, U16, 0, 11); /* now inside the emoji: rounds down */
+    expect_pos(d, 14, U32, 0, 11);
+    expect_off(d, 0, 13, U16, 16);
+    expect_off(d, 0, 14, U16, 17);
+    text_doc_free(d);
+}
+
+Test(text_cache, edit_joining_lines)
+{
+    const text_enc_t U16 = TEXT_ENC_UTF16, U32 = TEXT_ENC_UTF32;
+    /* The same line number is other text afterwards.
+     * x(0) \n(1) | 😀(2-5) a(6) b(7) c(8) \n(9) | q(10) 中(11-13) r(14) ... */
+    text_doc_t *d = DOC("x\n" EMOJI "abc\nq" ZHONG "rstuv");
+    expect_pos(d, 7, U16, 1, 3);
+    expect_pos(d, 8, U16, 1, 4);
+    expect_pos(d, 8, U32, 1, 3);
+    expect_off(d, 1, 4, U16, 8);
+    APPLY(d, range(0, 1, 1, 0), "", U16, 1, 2);
+    /* x(0) 😀(1-4) a(5) b(6) c(7) \n(8) | q(9) 中(10-12) r(13) s(14) ... */
+    expect_pos(d, 14, U16, 1, 3);
+    expect_pos(d, 14, U32, 1, 3);
+    expect_pos(d, 8, U16, 0, 6);
+    expect_off(d, 1, 4, U16, 15);
+    text_doc_free(d);
+}
+
+Test(text_cache, set_replaces_marks)
+{
+    const text_enc_t U16 = TEXT_ENC_UTF16, U32 = TEXT_ENC_UTF32;
+    text_doc_t *d = DOC("0123456789" EMOJI "abc");
+    expect_pos(d, 14, U16, 0, 12);
+    expect_pos(d, 15, U32, 0, 12);
+    expect_off(d, 0, 12, U16, 14);
+    /* 中 x 5 (0-14) a(15) b(16) c(17) */
+    text_doc_set(d, ZHONG ZHONG ZHONG ZHONG ZHONG "abc", 18);
+    expect_pos(d, 15, U32, 0, 5);
+    expect_pos(d, 17, U16, 0, 7);
+    expect_pos(d, 14, U16, 0, 4);
+    expect_pos(d, 15, U16, 0, 5);
+    expect_off(d, 0, 12, U16, 18);
+    expect_off(d, 0, 6, U16, 16);
+    text_doc_free(d);
+}
+
+Test(text_cache, new_documents_start_without_marks)
+{
+    const text_enc_t U16 = TEXT_ENC_UTF16;
+    char *buf = malloc(9);
+    memcpy(buf, EMOJI "abcd", 8);
+    text_doc_t *d = text_doc_adopt(buf, 8);
+    expect_pos(d, 5, U16, 0, 3);
+    expect_pos(d, 8, U16, 0, 6);
+    expect_off(d, 0, 5, U16, 7);
+    text_doc_free(d);
+    d = DOC("abcd" EMOJI);
+    expect_pos(d, 8, U16, 0, 6);
+    expect_pos(d, 5, U16, 0, 4); /* inside the emoji */
+    expect_off(d, 0, 5, U16, 4);
+    text_doc_free(d);
+}
+
+Test(text_cache, random_edits_between_conversions, .timeout = 240)
+{
+    /* Ascending runs of conversions on the long line (leaving marks), then
+     * a random edit on it, then the same offsets again: never a stale
+     * answer. */
+    size_t n;
+    char *s = cache_doc(4242, &n);
+    ref_t r = {0};
+    ref_set(&r, s, n);
+    free(s);
+    text_doc_t *d = text_doc_new(r.s, r.n);
+    static const char *const ins[] = {"", "q", EMOJI, ZHONG, "\xc3", "\xa9", "\n", "\r", "\xf0"};
+    uint64_t st = 31337;
+    for (int it = 0; it < 300; it++) {
+        size_t e = rng_below(&st, 3);
+        text_enc_t enc = all_encs[e];
+        size_t line_len = r.ends[1] - r.starts[1];
+        size_t a = r.starts[1] + rng_below(&st, (uint32_t)line_len + 1);
+        for (size_t k = 0; k < 20; k++) {
+            size_t off = a + k * 7;
+            text_pos_t got = text_pos_at(d, off, enc), want = ref_pos(&r, off, enc);
+            if (got.line != want.line || got.character != want.character)
+                cr_assert_fail("it %d before: %s pos_at(%zu) = (%u,%u), want (%u,%u)", it,
+                               text_enc_name(enc), off, got.line, got.character, want.line,
+                               want.character);
+        }
+        /* the edit: somewhere on line 1 before the marks, mostly */
+        size_t at_off = r.starts[1] + rng_below(&st, (uint32_t)(a - r.starts[1]) + 8);
+        text_pos_t at = ref_pos(&r, at_off, enc);
+        text_range_t rg = {at, pos(at.line, at.character + rng_below(&st, 4))};
+        const char *t = ins[rng_below(&st, UTIL_ARRAY_LEN(ins))];
+        size_t so, eo, wso, weo;
+        ref_apply(&r, rg, t, strlen(t), enc, &wso, &weo);
+        text_doc_apply(d, rg, t, strlen(t), enc, &so, &eo);
+        cr_assert(so == wso && eo == weo, "it %d: edit span", it);
+        for (size_t k = 0; k < 20; k++) {
+            size_t off = a + k * 7;
+            size_t e2 = (e + k) % 3;
+            text_pos_t got = text_pos_at(d, off, all_encs[e2]);
+            text_pos_t want = ref_pos(&r, off, all_encs[e2]);
+            if (got.line != want.line || got.character != want.character)
+                cr_assert_fail("it %d after: %s pos_at(%zu) = (%u,%u), want (%u,%u)", it,
+                               text_enc_name(all_encs[e2]), off, got.line, got.character,
+                               want.line, want.character);
+            text_pos_t p = pos(want.line, want.character + (uint32_t)(k % 2));
+            size_t go = text_offset_at(d, p, all_encs[e2]), wo = ref_offset(&r, p, all_encs[e2]);
+            cr_assert_eq(go, wo, "it %d after: offset_at(%u,%u) = %zu, want %zu", it, p.line,
+                         p.character, go, wo);
+        }
+        /* keep line 1 the long one: undo line breaks the edit added */
+        if (r.n_lines != 4) {
+            text_doc_free(d);
+            s = cache_doc((uint64_t)it + 1, &n);
+            ref_set(&r, s, n);
+            free(s);
+            d = text_doc_new(r.s, r.n);
+        }
     }
     text_doc_free(d);
     ref_free(&r);
@@ -1264,6 +1641,40 @@ Test(text_large, ten_megabyte_line, .timeout = 240)
     cr_assert_eq(d->data[d->len - 1], 'q');
     cr_assert_eq(d->data[d->len], '\0');
     EXPECT_LINES(d, 0);
+    text_doc_free(d);
+}
+
+Test(text_large, many_ranges_on_a_megabyte_line, .timeout = 240)
+{
+    /* One 1,000,000-byte line of 100-byte blocks: 96 'a' then an emoji, so
+     * offset 100 * b + r is column 100, 98 or 97 (UTF-8, -16, -32) times b,
+     * plus min(r, 96) (inside the emoji rounds down). 10,000
+     * ascending ranges, as diagnostics on that line would be converted. */
+    const size_t blocks = 10000, n = blocks * 100;
+    char *s = malloc(n);
+    for (size_t b = 0; b < blocks; b++) {
+        memset(s + b * 100, 'a', 96);
+        memcpy(s + b * 100 + 96, EMOJI, 4);
+    }
+    text_doc_t *d = text_doc_new(s, n);
+    free(s);
+    static const uint32_t per_block[] = {100, 98, 97}; /* in all_encs order */
+    for (size_t e = 0; e < 3; e++) {
+        for (size_t i = 0; i < 10000; i++) {
+            size_t a = i * 100 + (i * 37) % 100, z = a + 3 + i % 50;
+            if (z > n)
+                z = n;
+            text_range_t r = text_range_at(d, a, z, all_encs[e]);
+            size_t ra = a % 100, rz = z % 100;
+            uint32_t wa = (uint32_t)(per_block[e] * (a / 100) + (ra < 96 ? ra : 96));
+            uint32_t wz = (uint32_t)(per_block[e] * (z / 100) + (rz < 96 ? rz : 96));
+            if (r.start.line != 0 || r.start.character != wa || r.end.line != 0 ||
+                r.end.character != wz)
+                cr_assert_fail("%s: range_at(%zu, %zu) = (%u,%u)-(%u,%u), want (0,%u)-(0,%u)",
+                               text_enc_name(all_encs[e]), a, z, r.start.line,
+                               r.start.character, r.end.line, r.end.character, wa, wz);
+        }
+    }
     text_doc_free(d);
 }
 

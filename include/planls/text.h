@@ -35,13 +35,27 @@ typedef struct text_range {
     text_pos_t end;
 } text_range_t;
 
+/* Private to text.c: where the latest conversions on a document ended. */
+struct text_pos_cache;
+
 /* A document's bytes and the offset at which each line starts. Fields are
  * read-only to callers (change text through text_doc_set/text_doc_apply);
  * documents are capped at 4 GiB (offsets are 32-bit). An offset between the
  * \r and \n of a CRLF maps to the end of that line's content.
  * Invariants: data[len] == '\0' (data may contain other NULs);
  * n_lines >= 1; lines[0] == 0; lines[i] is the offset just after the i-th
- * terminator. */
+ * terminator.
+ *
+ * Position conversions (text_pos_at, text_range_at, text_offset_at) remember
+ * where the latest ones ended and continue from there when the next one is
+ * on the same line, in the same encoding and further along it: converting
+ * many ascending offsets on one very long line walks that line once, not
+ * once per offset. They write that memory through pos_cache even though they
+ * take a const document, so conversions on one document are not thread-safe
+ * (planls runs them on the loop thread only). Every mutation (text_doc_set,
+ * text_doc_apply) forgets it; a document made by text_doc_new/text_doc_adopt
+ * starts without any. Create documents only through those two functions and
+ * never copy the struct (the copy would share pos_cache). */
 typedef struct text_doc {
     char *data;
     size_t len;
@@ -49,6 +63,7 @@ typedef struct text_doc {
     uint32_t *lines;
     size_t n_lines;
     size_t cap_lines;
+    struct text_pos_cache *pos_cache; /* owned; private to text.c */
 } text_doc_t;
 
 /* New document holding a copy of data. Caller frees with text_doc_free(). */
@@ -68,12 +83,14 @@ void text_doc_set(text_doc_t *doc, const char *data, size_t len);
 void text_doc_apply(text_doc_t *doc, text_range_t range, const char *data, size_t len,
                     text_enc_t enc, size_t *start_off, size_t *end_off);
 
-/* LSP position -> byte offset (clamped as described above). */
+/* LSP position -> byte offset (clamped as described above). Not
+ * thread-safe on one document (see text_doc_t). */
 size_t text_offset_at(const text_doc_t *doc, text_pos_t pos, text_enc_t enc);
 /* Byte offset (clamped to len; rounded down to a code point start) -> LSP
- * position. */
+ * position. Not thread-safe on one document (see text_doc_t). */
 text_pos_t text_pos_at(const text_doc_t *doc, size_t offset, text_enc_t enc);
-/* Byte offsets -> LSP range. */
+/* Byte offsets -> LSP range (start converted first, then end). Not
+ * thread-safe on one document (see text_doc_t). */
 text_range_t text_range_at(const text_doc_t *doc, size_t start, size_t end, text_enc_t enc);
 
 /* Line containing byte offset (0-based). O(log lines). */
