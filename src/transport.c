@@ -1,7 +1,8 @@
 /* transport: LSP messages over two file descriptors with libuv (pipe, tty or
  * regular file on either side). Frames input with the framer, queues output
- * so that nothing ever blocks. Must never write anything but framed messages
- * to out_fd, and must never raise SIGPIPE itself (main ignores it). */
+ * so that nothing ever blocks, and stops reading while the queue is too long
+ * (flow control). Must never write anything but framed messages to out_fd,
+ * and must never raise SIGPIPE itself (main ignores it). */
 #include "planls/transport.h"
 
 #include <assert.h>
@@ -72,7 +73,9 @@ struct transport {
     size_t pending;   /* framed bytes queued and not yet written */
     size_t n_writes;  /* stream write requests in flight */
     int n_callbacks;  /* our close callbacks and fs requests still to run */
-    bool reading;
+    bool reading;     /* input wanted: not ended, failed or closed */
+    bool paused;      /* input paused: more than TRANSPORT_HIGH_WATER queued */
+    transport_drain_fn on_drain; /* transport_when_drained(), once */
     bool closing;     /* transport_close was called */
     bool out_done;    /* output closed or being closed */
     bool write_failed;
@@ -251,7 +254,8 @@ static void on_file_read(uv_fs_t *req)
     if (t->reading) {
         if (n > 0) {
             deliver(t, t->rbuf, (size_t)n);
-            int r = t->reading ? start_file_read(t) : 0;
+            /* Paused: resume_input starts the next read. */
+            int r = t->reading && !t->paused && !t->in_busy ? start_file_read(t) : 0;
             if (r < 0)
                 input_ended(t, r);
         } else {
@@ -261,20 +265,69 @@ static void on_file_read(uv_fs_t *req)
     close_idle_fds(t);
 }
 
+/* Flow control: a client that sends without reading our output must not
+ * grow the queue without bound, so input is no longer read while more than
+ * TRANSPORT_HIGH_WATER bytes wait; the client's writes then block. What was
+ * read already is still framed and delivered (deliver goes on to the end of
+ * its chunk), so no byte is lost or read twice. */
+static void pause_input(transport_t *t)
+{
+    if (t->paused || !t->reading || t->pending <= TRANSPORT_HIGH_WATER)
+        return;
+    t->paused = true; /* first: the log sink may send (and come back here) */
+    if (t->in_kind == IO_STREAM && !uv_is_closing(&t->in.handle))
+        uv_read_stop(&t->in.stream);
+    /* File input: on_file_read does not start the next read. */
+    log_debug(t->log, "the client is not reading: %zu bytes queued, input paused", t->pending);
+}
+
+/* Resume reading once the queue has drained below TRANSPORT_LOW_WATER
+ * (called as writes complete). Nothing to restart once the input ended or
+ * the transport is closing. */
+static void resume_input(transport_t *t)
+{
+    if (!t->paused || t->pending >= TRANSPORT_LOW_WATER)
+        return;
+    t->paused = false;
+    if (!t->reading || (t->in_kind == IO_STREAM && uv_is_closing(&t->in.handle)))
+        return;
+    int r = 0;
+    if (t->in_kind == IO_STREAM)
+        r = uv_read_start(&t->in.stream, on_alloc, on_read);
+    else if (!t->in_busy)
+        r = start_file_read(t); /* else the read in flight starts the next */
+    if (r < 0)
+        input_ended(t, r);
+    else
+        log_debug(t->log, "output drained to %zu bytes, input resumed", t->pending);
+}
+
 static void close_out(transport_t *t);
 
+/* After a write completed: input may resume, and a producer waiting for
+ * the queue to drain is told once. */
+static void after_write(transport_t *t)
+{
+    resume_input(t);
+    transport_drain_fn fn = t->on_drain;
+    if (fn && t->pending < TRANSPORT_LOW_WATER && !t->write_failed) {
+        t->on_drain = NULL;
+        fn(t->ud);
+    }
+}
+
 /* A write failed (EPIPE, ECONNRESET, ...): the client is gone. Log once,
- * write nothing more, stop reading and tell the owner. */
+ * accept no more output, drop the queue (closing the output handle cancels
+ * the queued stream writes), stop reading and tell the owner. */
 static void fail_write(transport_t *t, int status)
 {
     if (t->write_failed)
         return;
-    t->write_failed = true;
+    t->write_failed = true; /* first: the log sink may send */
     log_error(t->log, "writing to the client failed: %s; output stopped", uv_strerror(status));
     stop_reading(t);
+    close_out(t);
     report_close(t, status);
-    if (t->closing)
-        close_out(t);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -289,6 +342,7 @@ static void on_write(uv_write_t *req, int status)
         fail_write(t, status);
     if (t->closing && t->n_writes == 0)
         close_out(t);
+    after_write(t);
 }
 
 /* Drop the file-output queue except a chunk that is being written. */
@@ -358,6 +412,7 @@ static void on_file_write(uv_fs_t *req)
     if (t->closing && !t->fq_head)
         close_out(t);
     close_idle_fds(t);
+    after_write(t);
 }
 
 static void on_flush_timeout(uv_timer_t *timer)
@@ -501,12 +556,12 @@ fail:
     return NULL;
 }
 
-void transport_send(transport_t *t, const char *body, size_t len)
+bool transport_send(transport_t *t, const char *body, size_t len)
 {
     /* Dropped silently: logging here could loop back through a log sink
      * that forwards to the client (window/logMessage). */
-    if (t->write_failed || t->closing)
-        return;
+    if (transport_output_closed(t))
+        return false;
     buf_t b = BUF_INIT;
     framer_encode(&b, body, len);
     size_t n = 0;
@@ -522,7 +577,10 @@ void transport_send(transport_t *t, const char *body, size_t len)
             t->fq_head = c;
         t->fq_tail = c;
         start_file_write(t);
-        return;
+        if (t->write_failed)
+            return false;
+        pause_input(t);
+        return true;
     }
     write_req_t *w = xmalloc(sizeof(*w));
     w->t = t;
@@ -537,12 +595,25 @@ void transport_send(transport_t *t, const char *body, size_t len)
         free(data);
         free(w);
         fail_write(t, r);
+        return false;
     }
+    pause_input(t);
+    return true;
+}
+
+void transport_when_drained(transport_t *t, transport_drain_fn fn)
+{
+    t->on_drain = fn;
 }
 
 size_t transport_pending(const transport_t *t)
 {
     return t->pending;
+}
+
+bool transport_output_closed(const transport_t *t)
+{
+    return t->write_failed || t->closing || t->out_done;
 }
 
 void transport_close(transport_t *t)

@@ -21,5 +21,9 @@ json_t *hx_caps(void);
 /* The diagnostics array of a publishDiagnostics params with its codes and
  * ranges only, sorted: for comparing two servers. New reference. */
 json_t *hx_diag_summary(const json_t *params);
+/* Read until the requests first..last (ids sent in that order) are each
+ * answered once with a result, in order; notifications and server requests
+ * in between are skipped. Fails the test otherwise. */
+void hx_expect_answers(lc_t *c, int first, int last);
 
 #endif

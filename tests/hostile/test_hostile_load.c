@@ -83,22 +83,7 @@ static void burst(lc_t *c, unsigned n)
         if (k % 256 == 0)
             lc_pump(c, 0);
     }
-    int want = first;
-    while (want <= last) {
-        json_t *m = lc_next(c, 60000);
-        cr_assert_not_null(m, "no answer to request %d (of %d..%d)", want, first, last);
-        if (json_object_get(m, "method")) {
-            json_decref(m);
-            continue;
-        }
-        json_t *id = json_object_get(m, "id");
-        cr_assert(json_is_integer(id) && json_integer_value(id) == want,
-                  "answer out of order: got id %lld, want %d", (long long)json_integer_value(id),
-                  want);
-        cr_assert_not_null(json_object_get(m, "result"), "request %d failed", want);
-        json_decref(m);
-        want++;
-    }
+    hx_expect_answers(c, first, last);
 }
 
 Test(load, burst_of_10000_requests_in_order_with_bounded_memory, .timeout = 600)
