@@ -3,6 +3,7 @@
  * since its findings were cached. */
 #include "planls/diagnostics.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,11 +13,19 @@
 typedef struct folder_cache {
     uint64_t uid, gen, cfg_gen;
     rule_diags_t diags;
+    /* Push progress: the closed documents f->docs[next_pub...] are still
+     * to publish. Reset whenever the findings are recomputed. */
+    size_t next_pub;
 } folder_cache_t;
 
-/* What was last published for a URI. */
+/* What was last published for a URI: a fingerprint of the diagnostics
+ * array as sent, not its text (a 5,000-plan folder's arrays are tens of
+ * MB). Two independent 64-bit hashes and the length: a false "unchanged"
+ * needs a collision of both. */
 typedef struct published {
-    char *json;   /* the diagnostics array as sent */
+    uint64_t h1, h2;
+    size_t len;
+    bool empty;   /* "[]" was sent */
     int version;
 } published_t;
 
@@ -47,11 +56,8 @@ void diag_free(diag_state_t *ds)
     void *v;
     for (size_t it = 0; map_next(&ds->cache, &it, NULL, &v);)
         cache_free(v);
-    for (size_t it = 0; map_next(&ds->published, &it, NULL, &v);) {
-        published_t *p = v;
-        free(p->json);
-        free(p);
-    }
+    for (size_t it = 0; map_next(&ds->published, &it, NULL, &v);)
+        free(v);
     map_free(&ds->cache);
     map_free(&ds->dirty);
     map_free(&ds->dirty_docs);
@@ -93,6 +99,7 @@ static const rule_diags_t *folder_diags(server_t *s, ws_folder_t *f)
     rule_diags_clear(&c->diags);
     rule_check_folder(s->ws, f, &s->cfg, &c->diags);
     rule_diags_sort(&c->diags);
+    c->next_pub = 0;
     c->uid = f->uid;
     c->gen = f->gen;
     c->cfg_gen = s->cfg_gen;
@@ -126,14 +133,44 @@ json_t *diag_to_lsp(const server_t *s, const rule_diag_t *d)
     return o;
 }
 
-/* The LSP diagnostics of doc among sorted findings (new reference). */
+static const char *diag_path(const rule_diag_t *d)
+{
+    return d->doc && d->doc->path ? d->doc->path : "";
+}
+
+/* The LSP diagnostics of doc among findings sorted by rule_diags_sort()
+ * (new reference): a binary search for the document's run, so publishing
+ * every document of a folder stays O(findings + documents x log). */
 static json_t *doc_items(const server_t *s, const rule_diags_t *ds, const ws_doc_t *doc)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < ds->n; i++)
+    const char *path = doc->path ? doc->path : "";
+    size_t lo = 0, hi = ds->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(diag_path(&ds->items[mid]), path) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < ds->n && strcmp(diag_path(&ds->items[i]), path) == 0; i++)
         if (ds->items[i].doc == doc)
             json_array_append_new(arr, diag_to_lsp(s, &ds->items[i]));
     return arr;
+}
+
+/* FNV-1a and a multiply-rotate hash of text[0..len). */
+static void fingerprint(const char *text, size_t len, uint64_t *h1, uint64_t *h2)
+{
+    uint64_t a = 0xcbf29ce484222325ull, b = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        a = (a ^ c) * 0x100000001b3ull;
+        b = (b + c + 1) * 0xff51afd7ed558ccdull;
+        b ^= b >> 29;
+    }
+    *h1 = a;
+    *h2 = b;
 }
 
 /* Publish items (stolen) for doc unless the client already has exactly
@@ -141,9 +178,12 @@ static json_t *doc_items(const server_t *s, const rule_diags_t *ds, const ws_doc
 static void publish(server_t *s, const char *uri, int version, json_t *items)
 {
     char *text = json_dumps(items, JSON_COMPACT);
+    size_t len = text ? strlen(text) : 0;
+    uint64_t h1, h2;
+    fingerprint(text ? text : "", len, &h1, &h2);
+    free(text);
     published_t *p = map_get(&s->diags->published, uri);
-    if (p && p->version == version && strcmp(p->json, text) == 0) {
-        free(text);
+    if (p && p->version == version && p->len == len && p->h1 == h1 && p->h2 == h2) {
         json_decref(items);
         return;
     }
@@ -151,8 +191,10 @@ static void publish(server_t *s, const char *uri, int version, json_t *items)
         p = xcalloc(1, sizeof(*p));
         map_put(&s->diags->published, uri, p);
     }
-    free(p->json);
-    p->json = text;
+    p->h1 = h1;
+    p->h2 = h2;
+    p->len = len;
+    p->empty = json_array_size(items) == 0;
     p->version = version;
     json_t *params = json_object();
     json_object_set_new(params, "uri", json_string(uri));
@@ -168,8 +210,7 @@ void diag_doc_removed(server_t *s, ws_doc_t *doc)
     published_t *p = map_del(&s->diags->published, doc->uri);
     if (!p)
         return;
-    bool had = strcmp(p->json, "[]") != 0;
-    free(p->json);
+    bool had = !p->empty;
     free(p);
     if (had && !s->caps.pull_diagnostics) {
         json_t *params = json_object();
@@ -188,6 +229,31 @@ static bool folder_is_open(const ws_folder_t *f)
     return false;
 }
 
+/* Push the findings of an open folder: its open documents first (what the
+ * user looks at), then the others in folder order from where the last call
+ * stopped. Stops early while the output queue is full; true once every
+ * document is published. Unchanged documents are not sent again. */
+static bool publish_folder(server_t *s, ws_folder_t *f)
+{
+    const rule_diags_t *diags = folder_diags(s, f);
+    folder_cache_t *c = map_get(&s->diags->cache, f->path);
+    if (c->next_pub >= f->n_docs)
+        c->next_pub = 0; /* the last round finished: a new one */
+    for (size_t i = 0; i < f->n_docs; i++) {
+        ws_doc_t *d = f->docs[i];
+        if (d->is_open)
+            publish(s, d->uri, d->version, doc_items(s, diags, d));
+    }
+    while (c->next_pub < f->n_docs) {
+        if (server_output_backlog(s))
+            return false;
+        ws_doc_t *d = f->docs[c->next_pub++];
+        if (!d->is_open)
+            publish(s, d->uri, -1, doc_items(s, diags, d));
+    }
+    return true;
+}
+
 void diag_flush(server_t *s)
 {
     diag_state_t *ds = s->diags;
@@ -198,21 +264,25 @@ void diag_flush(server_t *s)
      * synchronously), so an open document's folder is diagnosed at once,
      * without waiting for the rest of the workspace. */
     const char *path;
-    bool any = false;
+    bool any = false, more = false;
     for (size_t it = 0; map_next(&ds->dirty, &it, &path, NULL);) {
         ws_folder_t *f = ws_folder_by_path(s->ws, path);
-        if (!f || !folder_is_open(f))
+        if (!f || !folder_is_open(f)) {
+            map_del(&ds->dirty, path);
             continue;
-        any = true;
-        if (s->caps.pull_diagnostics)
-            continue;
-        const rule_diags_t *diags = folder_diags(s, f);
-        for (size_t i = 0; i < f->n_docs; i++) {
-            ws_doc_t *d = f->docs[i];
-            publish(s, d->uri, d->is_open ? d->version : -1, doc_items(s, diags, d));
         }
+        any = true;
+        if (s->caps.pull_diagnostics || publish_folder(s, f))
+            map_del(&ds->dirty, path);
+        else
+            more = true;
     }
-    map_clear(&ds->dirty);
+    /* A folder's diagnostics are never all queued at once: the rest once
+     * the client has read what was sent (no loop turn spent waiting). */
+    if (more)
+        server_schedule_when_drained(s);
+    else
+        map_clear(&ds->dirty);
     for (size_t it = 0; map_next(&ds->dirty_docs, &it, &path, NULL);) {
         ws_doc_t *d = ws_doc_by_path(s->ws, path);
         if (!d || d->folder || !d->is_open)

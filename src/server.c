@@ -89,6 +89,24 @@ void server_schedule(server_t *s)
     uv_idle_start(&s->flush_idle, flush_cb);
 }
 
+bool server_output_backlog(const server_t *s)
+{
+    return s->transport && transport_pending(s->transport) > TRANSPORT_LOW_WATER;
+}
+
+static void on_transport_drained(void *ud)
+{
+    server_schedule(ud);
+}
+
+void server_schedule_when_drained(server_t *s)
+{
+    if (s->transport && !transport_output_closed(s->transport))
+        transport_when_drained(s->transport, on_transport_drained);
+    else if (!s->transport)
+        server_schedule(s);
+}
+
 /* ---- configuration ---------------------------------------------------------- */
 
 /* Report a `.planls.json` problem on the file itself; clear it once fixed.
@@ -635,8 +653,8 @@ static rpc_method_t *build_methods(void)
 static void send_msg(void *ud, json_t *msg)
 {
     server_t *s = ud;
-    if (!s->transport)
-        return;
+    if (!s->transport || transport_output_closed(s->transport))
+        return; /* nobody to read it: not even serialised */
     char *body = json_dumps(msg, JSON_COMPACT);
     if (!body) {
         log_error(&s->log, "cannot serialise an outgoing message");

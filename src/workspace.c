@@ -312,13 +312,41 @@ static void folder_add_doc(ws_folder_t *f, ws_doc_t *d)
 
 /* ---- documents ---------------------------------------------------------- */
 
+/* link_paths is one block (pack_links): the array and its strings. */
 static void doc_free_links(ws_doc_t *d)
 {
-    if (d->link_paths && d->md)
-        for (size_t i = 0; i < d->md->n_links; i++)
-            free(d->link_paths[i]);
     free(d->link_paths);
     d->link_paths = NULL;
+}
+
+/* The resolved paths paths[0..n) (each malloc'd or NULL; all freed here)
+ * as one block: the pointer array, then each distinct string once. A
+ * document's links mostly name a few targets, and a block per path cost
+ * more in allocator overhead than the paths themselves. */
+static char **pack_links(char **paths, size_t n)
+{
+    map_t seen = MAP_INIT; /* path -> its offset in the block + 1 */
+    size_t total = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++) {
+        if (!paths[i] || map_has(&seen, paths[i]))
+            continue;
+        map_put(&seen, paths[i], (void *)(uintptr_t)(total + 1));
+        total += strlen(paths[i]) + 1;
+    }
+    char **out = xmalloc(total);
+    char *base = (char *)out;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        if (!paths[i])
+            continue;
+        size_t off = (uintptr_t)map_get(&seen, paths[i]) - 1;
+        out[i] = base + off;
+        memcpy(out[i], paths[i], strlen(paths[i]) + 1); /* same bytes when repeated */
+        free(paths[i]);
+    }
+    map_free(&seen);
+    free(paths);
+    return out;
 }
 
 static void doc_free(ws_doc_t *d)
@@ -361,13 +389,13 @@ static void doc_resolve_links(ws_t *ws, ws_doc_t *d)
     doc_free_links(d);
     if (!d->md || d->md->n_links == 0)
         return;
-    d->link_paths = xcalloc(d->md->n_links, sizeof(char *));
+    char **paths = xcalloc(d->md->n_links, sizeof(char *));
     for (size_t i = 0; i < d->md->n_links; i++) {
         const md_link_t *l = &d->md->links[i];
         if (l->is_external)
             continue;
         if (!l->path || !l->path[0]) {
-            d->link_paths[i] = xstrdup(d->path);
+            paths[i] = xstrdup(d->path);
             continue;
         }
         char *p = l->path[0] == '/' ? xasprintf("%s%s", ws->root, l->path)
@@ -392,8 +420,9 @@ static void doc_resolve_links(ws_t *ws, ws_doc_t *d)
                 free(norm);
             }
         }
-        d->link_paths[i] = p;
+        paths[i] = p;
     }
+    d->link_paths = pack_links(paths, d->md->n_links);
 }
 
 static void notify_change(ws_t *ws, ws_doc_t *d)

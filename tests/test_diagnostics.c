@@ -177,3 +177,36 @@ Test(diagnostics, pull_mode_never_pushes)
     diag_flush(s);
     cr_assert_eq(published("", NULL), 0);
 }
+
+/* The URI of the n-th publishDiagnostics message sent (NULL when fewer). */
+static const char *nth_published_uri(size_t n)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(sent, i, m) {
+        const char *method = json_string_value(json_object_get(m, "method"));
+        if (method && strcmp(method, "textDocument/publishDiagnostics") == 0 && n-- == 0)
+            return json_string_value(rpc_get(m, "params.uri"));
+    }
+    return NULL;
+}
+
+Test(diagnostics, push_publishes_open_documents_first)
+{
+    ws_doc_t *d = ts_doc(s->ws, tr.path, PF "/START-HERE.md");
+    cr_assert_not_null(d);
+    ws_open(s->ws, d->path, d->text->data, d->text->len, 3);
+    diag_mark(s, d->folder, NULL);
+    diag_flush(s);
+    /* Folder order is 01-a-plan.md, START-HERE.md: the open one goes first. */
+    const char *first = nth_published_uri(0);
+    cr_assert_not_null(first);
+    cr_expect(util_has_suffix(first, "/START-HERE.md"), "first published: %s", first);
+    cr_expect_eq(published("/START-HERE.md", NULL), 1);
+    cr_expect_eq(published("/01-a-plan.md", NULL), 1);
+    /* The same publish again: nothing changed, nothing is sent. */
+    size_t before = json_array_size(sent);
+    diag_mark(s, d->folder, NULL);
+    diag_flush(s);
+    cr_expect_eq(json_array_size(sent), before);
+}

@@ -976,6 +976,27 @@ Test(rules_pl020, missing_h2)
     fx_end(&fx);
 }
 
+/* Findings with equal data share one JSON value, and every finished finding
+ * keeps its message and related entries (they are packed into one block). */
+Test(rules_pl020, equal_data_is_shared_between_findings)
+{
+    fx_t fx;
+    fx_begin(&fx, "2026-01-15-demo", "clean");
+    fx_edit(&fx, "04-result-types-plan.md", "## Success Criteria\n", "## Results\n");
+    fx_edit(&fx, "05-caching-strategy-plan.md", "## Success Criteria\n", "## Results\n");
+    fx_run(&fx);
+    cr_assert_eq(count(&fx, "PL020", NULL), 2);
+    const rule_diag_t *a = nth(&fx, "PL020", "04-result-types-plan.md", 0);
+    const rule_diag_t *b = nth(&fx, "PL020", "05-caching-strategy-plan.md", 0);
+    cr_assert_not_null(a);
+    cr_assert_not_null(b);
+    cr_expect_eq(a->data, b->data, "equal data is one shared value");
+    cr_expect_str_eq(data_str(a, "section"), "Success Criteria");
+    cr_expect_str_eq(a->message, "Missing required section \"Success Criteria\"");
+    cr_expect_str_eq(b->message, "Missing required section \"Success Criteria\"");
+    fx_end(&fx);
+}
+
 Test(rules_pl020, missing_subsection_reported_on_its_parent)
 {
     fx_t fx;

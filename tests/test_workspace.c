@@ -192,6 +192,9 @@ Test(workspace, links_resolve_and_external_docs)
     cr_assert_null(d->link_paths[1]);
     cr_assert_str_eq(d->link_paths[2], p);
     cr_assert_str_eq(d->link_paths[3], wp);
+    /* Links resolving to the same path share one string of the block. */
+    cr_assert_eq(d->link_paths[0], d->link_paths[3]);
+    cr_assert_neq(d->link_paths[0], d->link_paths[2]);
     cr_assert(ws_path_exists(ws, wp));
     ws_doc_t *w = ws_doc_load(ws, wp);
     cr_assert_not_null(w);

@@ -89,6 +89,13 @@ int server_run(const server_opts_t *opts);
 void server_sync(server_t *s);
 /* Ask for a flush (reparse + diagnostics) once the current batch is done. */
 void server_schedule(server_t *s);
+/* Whether the client is behind on reading: more than TRANSPORT_LOW_WATER
+ * bytes of output wait. Producers of bulk output (a folder's diagnostics)
+ * then stop and call server_schedule_when_drained(). */
+bool server_output_backlog(const server_t *s);
+/* server_schedule() once the client has read the backlog (at once when
+ * there is no transport): no loop turn is spent waiting. */
+void server_schedule_when_drained(server_t *s);
 /* The document a request names by params.textDocument.uri, synced; NULL
  * (and -32602 set on req) when the field is missing, or NULL with a
  * RequestFailed error when the document is unknown. */

@@ -35,7 +35,9 @@ typedef struct ws_doc {
     md_doc_t *md;         /* model of text */
     char **link_paths;    /* per md->links[i]: absolute resolved path of a
                              relative target (anchor removed), NULL for
-                             external links; "#x" resolves to this doc */
+                             external links; "#x" resolves to this doc.
+                             One allocation owned by the document: never
+                             free or replace an entry */
     bool is_open;         /* open in the editor (overlay) */
     int version;          /* editor version when open */
     bool on_disk;         /* the file exists on disk */
