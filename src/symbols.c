@@ -213,6 +213,11 @@ static const char *plan_name(const ws_doc_t *p, char *fallback, size_t cap)
     return fallback;
 }
 
+/* At most this many phases per workspace/symbol answer, as clangd (100) and
+ * rust-analyzer (128) cap theirs: clients ask again as the query is typed,
+ * and 5,000 symbols cost ~15 MB of JSON to build for a list nobody reads. */
+#define SYMBOLS_WORKSPACE_MAX 500
+
 json_t *symbols_workspace(server_t *s, const char *query)
 {
     phase_sym_t *v = NULL;
@@ -233,7 +238,7 @@ json_t *symbols_workspace(server_t *s, const char *query)
     if (n)
         qsort(v, n, sizeof(*v), phase_sym_cmp);
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < SYMBOLS_WORKSPACE_MAX; i++) {
         ws_doc_t *p = v[i].plan;
         const md_doc_t *md = p->md;
         json_t *range;

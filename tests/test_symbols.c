@@ -217,6 +217,26 @@ Test(symbols, workspace_symbol_queries)
     json_decref(r);
 }
 
+Test(symbols, workspace_symbols_capped_at_500)
+{
+    for (int i = 10; i < 610; i++) {
+        char rel[128], text[64];
+        snprintf(rel, sizeof(rel), PF "/%d-step-%d-plan.md", i, i);
+        snprintf(text, sizeof(text), "# Phase %d: Step %d\n", i, i);
+        ts_put(tr.path, rel, text);
+    }
+    ts_server_free(srv);
+    srv = ts_server_new(&tr);
+    json_t *r = symbols_workspace(srv, "");
+    cr_assert_eq(json_array_size(r), 500, "603 phases, 500 listed");
+    json_decref(r);
+    /* The query narrows below the cap: every match is there. */
+    r = symbols_workspace(srv, "Step 609");
+    static const char *const last[] = {"Phase 609: Step 609"};
+    assert_names(r, last, 1);
+    json_decref(r);
+}
+
 static const char FOLD[] =
     "# Title\n"          /* 0 */
     "\n"                 /* 1 */
