@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "planls/buf.h"
+#include "planls/diagnostics.h"
 #include "planls/map.h"
 #include "planls/rules.h"
 #include "planls/templates.h"
@@ -1975,8 +1976,8 @@ static void quick_fixes(fixctx_t *fx, json_t *diags)
         any |= client_code(cd) != NULL;
     if (!any)
         return;
-    rule_diags_t all = {NULL, 0, 0};
-    rule_check_folder(fx->s->ws, fx->doc->folder, ws_config(fx->s->ws), &all);
+    /* The findings diagnostics computed already: no rule run per request. */
+    const rule_diags_t *all = diag_folder_findings(fx->s, fx->doc->folder);
     json_array_foreach(diags, i, cd) {
         const char *code = client_code(cd);
         json_t *line = rpc_get(cd, "range.start.line");
@@ -1988,8 +1989,8 @@ static void quick_fixes(fixctx_t *fx, json_t *diags)
         json_t *data = json_object_get(cd, "data");
         json_t *msg = json_object_get(cd, "message");
         bool by_data = false, by_msg = false;
-        for (size_t k = 0; k < all.n; k++) {
-            const rule_diag_t *g = &all.items[k];
+        for (size_t k = 0; k < all->n; k++) {
+            const rule_diag_t *g = &all->items[k];
             if (!finding_at(fx->doc, g, code, ln))
                 continue;
             by_data |= data && g->data && json_equal(data, g->data);
@@ -1998,8 +1999,8 @@ static void quick_fixes(fixctx_t *fx, json_t *diags)
         if (ln < 0 && !by_data && !by_msg)
             continue;
         fx->cdiag = cd;
-        for (size_t k = 0; k < all.n; k++) {
-            const rule_diag_t *g = &all.items[k];
+        for (size_t k = 0; k < all->n; k++) {
+            const rule_diag_t *g = &all->items[k];
             if (!finding_at(fx->doc, g, code, ln))
                 continue;
             if (by_data && !(g->data && json_equal(data, g->data)))
@@ -2010,7 +2011,6 @@ static void quick_fixes(fixctx_t *fx, json_t *diags)
         }
         fx->cdiag = NULL;
     }
-    rule_diags_free(&all);
 }
 
 /* ======================================================================

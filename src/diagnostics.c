@@ -106,6 +106,11 @@ static const rule_diags_t *folder_diags(server_t *s, ws_folder_t *f)
     return &c->diags;
 }
 
+const rule_diags_t *diag_folder_findings(server_t *s, ws_folder_t *folder)
+{
+    return folder_diags(s, folder);
+}
+
 json_t *diag_to_lsp(const server_t *s, const rule_diag_t *d)
 {
     json_t *o = json_object();

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "planls/buf.h"
+#include "planls/config.h"
+#include "planls/diagnostics.h"
 #include "planls/jsonrpc.h"
 #include "planls/text.h"
 #include "planls/util.h"
@@ -177,6 +179,8 @@ server_t *ts_server_new(ts_root_t *r)
     s->loop = &r->loop;
     s->enc = TEXT_ENC_UTF16;
     s->ws = ts_ws_scan(r, 1);
+    config_copy(&s->cfg, ws_config(s->ws)); /* as the server keeps both */
+    s->diags = diag_new();
     return s;
 }
 
@@ -184,6 +188,8 @@ void ts_server_free(server_t *s)
 {
     if (!s)
         return;
+    diag_free(s->diags);
+    config_free(&s->cfg);
     ts_ws_free(s->loop, s->ws);
     free(s);
 }

@@ -27,8 +27,6 @@ static void setup(void)
     ts_put(tr.path, PF "/START-HERE.md", "# Demo\n\n**Created:** 2026-01-15\n**Status:** In Progress\n");
     ts_put(tr.path, PF "/01-a-plan.md", "# Phase 1: A\n\n**Priority:** URGENT\n");
     s = ts_server_new(&tr);
-    config_init(&s->cfg);
-    s->diags = diag_new();
     sent = json_array();
     s->rpc = rpc_new(no_methods, s, capture, NULL, NULL, &tr.log);
     uv_idle_init(&tr.loop, &s->flush_idle);
@@ -39,8 +37,6 @@ static void teardown(void)
 {
     uv_close((uv_handle_t *)&s->flush_idle, NULL);
     rpc_free(s->rpc);
-    diag_free(s->diags);
-    config_free(&s->cfg);
     ts_server_free(s);
     json_decref(sent);
     ts_root_fini(&tr);
@@ -121,6 +117,35 @@ Test(diagnostics, pull_full_then_unchanged_then_full_after_a_change)
     cr_assert_eq(json_array_size(json_object_get(r, "items")), total - 1);
     json_decref(r);
     free(rid);
+}
+
+static size_t count_findings(const rule_diags_t *all, const char *code)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < all->n; i++)
+        n += strcmp(all->items[i].code, code) == 0;
+    return n;
+}
+
+Test(diagnostics, folder_findings_computed_once_per_change)
+{
+    ws_doc_t *d = ts_doc(s->ws, tr.path, PF "/01-a-plan.md");
+    const rule_diags_t *a = diag_folder_findings(s, d->folder);
+    cr_assert_eq(count_findings(a, "PL012"), 1);
+    size_t n = a->n;
+    /* A mark on the cached findings: a rerun of the rules would lose it. */
+    int sev = a->items[0].sev;
+    ((rule_diags_t *)a)->items[0].sev = 99;
+    /* Asked again (a code action, a pull): the same findings, not a rerun. */
+    const rule_diags_t *b = diag_folder_findings(s, d->folder);
+    cr_assert_eq(b->items[0].sev, 99, "the rules ran again");
+    cr_assert_eq(b->n, n);
+    ((rule_diags_t *)b)->items[0].sev = sev;
+    text_doc_set(d->text, "# Phase 1: A\n\n**Priority:** HIGH\n", 32);
+    ws_doc_changed(s->ws, d, 2);
+    const rule_diags_t *c = diag_folder_findings(s, d->folder);
+    cr_assert_eq(count_findings(c, "PL012"), 0, "recomputed after the change");
+    cr_assert_eq(c->n, n - 1);
 }
 
 Test(diagnostics, push_publishes_the_folder_once_and_deduplicates)

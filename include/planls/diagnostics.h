@@ -26,6 +26,11 @@ void diag_doc_removed(server_t *s, ws_doc_t *doc);
  * pull again (pull mode with refresh support). */
 void diag_flush(server_t *s);
 
+/* The findings of folder, sorted (rule_diags_sort): the ones diagnostics
+ * publish, recomputed only when the folder or the configuration changed.
+ * Borrowed; valid until the next change of the workspace. */
+const rule_diags_t *diag_folder_findings(server_t *s, ws_folder_t *folder);
+
 /* textDocument/diagnostic. */
 json_t *diag_pull(server_t *s, rpc_req_t *req, json_t *params);
 
