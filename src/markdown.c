@@ -318,9 +318,9 @@ static void arena_free(arena_blk_t *b)
     }
 }
 
-/* The arena's first block, sized for the document: the model's strings
- * take about 0.6 bytes per byte of Markdown, and a fixed first block wasted
- * more than the strings themselves on short documents. */
+/* The parse arena's first block, sized for the document: the model's
+ * strings take about 0.7 bytes per byte of Markdown. The parse arena lives
+ * only during md_parse(): compact() moves what it holds to one exact block. */
 static void arena_first(arena_blk_t **head, size_t cap)
 {
     arena_blk_t *nb = xmalloc(sizeof *nb + cap);
@@ -330,28 +330,9 @@ static void arena_first(arena_blk_t **head, size_t cap)
     *head = nb;
 }
 
-/* n bytes from the head block when they fit, else from a block of exactly
- * n bytes (linked behind the head, which keeps filling). */
-static char *arena_alloc_exact(arena_blk_t **head, size_t n)
-{
-    arena_blk_t *b = *head;
-    if (b && b->cap - b->used >= n) {
-        char *p = b->data + b->used;
-        b->used += n;
-        return p;
-    }
-    arena_blk_t *nb = xmalloc(sizeof *nb + n);
-    nb->cap = nb->used = n;
-    nb->next = b ? b->next : NULL;
-    if (b)
-        b->next = nb;
-    else
-        *head = nb;
-    return nb->data;
-}
-
-/* Room for the model's arrays at their exact sizes, carved from one arena
- * allocation: each array is copied in and its growable buffer freed. */
+/* Room for the model's arrays at their exact sizes, carved from the
+ * document's one block: each array is copied in and its growable buffer
+ * freed. */
 typedef struct carve {
     char *p, *end;
 } carve_t;
@@ -369,6 +350,98 @@ static void *carve_adopt(carve_t *c, void *arr, size_t n, size_t elem)
     }
     free(arr);
     return p;
+}
+
+/* Where a parse-arena block's strings moved to. */
+typedef struct moved {
+    const char *from, *end, *to;
+} moved_t;
+
+/* Point *s at its string's new place (pointers outside the parse arena,
+ * such as literals, stay). A handful of blocks: a linear search. */
+static void relocate(char **s, const moved_t *mv, size_t n)
+{
+    if (!*s)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (*s >= mv[i].from && *s < mv[i].end) {
+            *s = (char *)mv[i].to + (*s - mv[i].from);
+            return;
+        }
+}
+
+/* Move the model into one block of exactly its size: the arrays (growable
+ * buffers until now) and the strings of the parse arena, whose blocks were
+ * sized before the strings were known (a fifth of them unused). Every string
+ * pointer of the model is moved; md_doc_free() frees the one block. */
+static void compact(md_doc_full_t *full)
+{
+    md_doc_t *doc = &full->doc;
+    size_t n_blocks = 0, strings = 0;
+    for (arena_blk_t *b = full->arena; b; b = b->next) {
+        n_blocks++;
+        strings += b->used;
+    }
+#define ARRAYS(X)                                                            \
+    X(doc->fields, doc->n_fields) X(doc->headings, doc->n_headings)         \
+    X(doc->links, doc->n_links) X(doc->refs, doc->n_refs)                   \
+    X(doc->tables, doc->n_tables) X(doc->rows, doc->n_rows)                 \
+    X(doc->cells, doc->n_cells) X(doc->checks, doc->n_checks)               \
+    X(doc->deps, doc->n_deps) X(doc->prios, doc->n_prios)                   \
+    X(doc->code, doc->n_code)
+#define SIZE(a, n) +CARVE_SIZE((n), sizeof(*(a)))
+    size_t arrays = 0 ARRAYS(SIZE);
+    /* The block's data is not aligned for the arrays: CARVE_ALIGN slack. */
+    size_t cap = arrays + CARVE_ALIGN + strings;
+    arena_blk_t *one = xmalloc(sizeof(*one) + cap);
+    one->next = NULL;
+    one->cap = one->used = cap;
+    carve_t cv;
+    cv.p = (char *)(((uintptr_t)one->data + CARVE_ALIGN - 1) & ~(uintptr_t)(CARVE_ALIGN - 1));
+    cv.end = cv.p + arrays;
+#define ADOPT(a, n) (a) = carve_adopt(&cv, (a), (n), sizeof(*(a)));
+    ARRAYS(ADOPT)
+#undef ADOPT
+#undef SIZE
+#undef ARRAYS
+    assert(cv.p == cv.end);
+
+    moved_t stack_mv[8];
+    moved_t *mv = n_blocks <= 8 ? stack_mv : xmalloc(n_blocks * sizeof(*mv));
+    char *to = cv.end;
+    size_t k = 0;
+    for (arena_blk_t *b = full->arena; b; b = b->next, k++) {
+        if (b->used)
+            memcpy(to, b->data, b->used);
+        mv[k] = (moved_t){b->data, b->data + b->used, to};
+        to += b->used;
+    }
+    relocate(&doc->h1_title, mv, n_blocks);
+    for (size_t i = 0; i < doc->n_fields; i++) {
+        relocate(&doc->fields[i].key, mv, n_blocks);
+        relocate(&doc->fields[i].value, mv, n_blocks);
+    }
+    for (size_t i = 0; i < doc->n_headings; i++) {
+        relocate(&doc->headings[i].text, mv, n_blocks);
+        relocate(&doc->headings[i].slug, mv, n_blocks);
+    }
+    for (size_t i = 0; i < doc->n_links; i++) {
+        md_link_t *l = &doc->links[i];
+        relocate(&l->text, mv, n_blocks);
+        relocate(&l->target, mv, n_blocks);
+        relocate(&l->path, mv, n_blocks);
+        relocate(&l->anchor, mv, n_blocks);
+    }
+    for (size_t i = 0; i < doc->n_cells; i++)
+        relocate(&doc->cells[i].text, mv, n_blocks);
+    for (size_t i = 0; i < doc->n_checks; i++)
+        relocate(&doc->checks[i].text, mv, n_blocks);
+    for (size_t i = 0; i < doc->n_prios; i++)
+        relocate(&doc->prios[i].priority, mv, n_blocks);
+    if (mv != stack_mv)
+        free(mv);
+    arena_free(full->arena);
+    full->arena = one;
 }
 
 /* Copy of s[0..n) in the arena, NUL-terminated. */
@@ -3087,27 +3160,8 @@ md_doc_t *md_parse(const char *text, size_t len)
         }
     }
 
-    /* The model's arrays at their exact sizes, in the arena: no growth
-     * slack kept for the life of the document, one free for all. */
-#define ARRAYS(X)                                                            \
-    X(doc->fields, doc->n_fields) X(doc->headings, doc->n_headings)         \
-    X(doc->links, doc->n_links) X(doc->refs, doc->n_refs)                   \
-    X(doc->tables, doc->n_tables) X(doc->rows, doc->n_rows)                 \
-    X(doc->cells, doc->n_cells) X(doc->checks, doc->n_checks)               \
-    X(doc->deps, doc->n_deps) X(doc->prios, doc->n_prios)                   \
-    X(doc->code, doc->n_code)
-#define SIZE(a, n) +CARVE_SIZE((n), sizeof(*(a)))
-    size_t total = 0 ARRAYS(SIZE);
-    carve_t cv;
-    cv.p = total ? arena_alloc_exact(ps.ar, total + CARVE_ALIGN) : NULL;
-    cv.p = (char *)(((uintptr_t)cv.p + CARVE_ALIGN - 1) & ~(uintptr_t)(CARVE_ALIGN - 1));
-    cv.end = cv.p + total;
-#define ADOPT(a, n) (a) = carve_adopt(&cv, (a), (n), sizeof(*(a)));
-    ARRAYS(ADOPT)
-#undef ADOPT
-#undef SIZE
-#undef ARRAYS
-    assert(cv.p == cv.end || total == 0);
+    /* No growth slack kept for the life of the document, one free for all. */
+    compact(full);
     free(ps.defs);
     free(ps.pend);
     free(ps.items);

@@ -251,7 +251,13 @@ static size_t scan_starts(const char *d, size_t lo, size_t hi, uint32_t *out)
 static void reindex_all(text_doc_t *doc)
 {
     size_t m = scan_starts(doc->data, 0, doc->len, NULL);
-    util_grow((void **)&doc->lines, &doc->cap_lines, m + 1, sizeof(*doc->lines));
+    if (doc->cap_lines == 0) {
+        /* A new document (most are never edited): exactly its lines. */
+        doc->lines = xmalloc((m + 1) * sizeof(*doc->lines));
+        doc->cap_lines = m + 1;
+    } else {
+        util_grow((void **)&doc->lines, &doc->cap_lines, m + 1, sizeof(*doc->lines));
+    }
     doc->lines[0] = 0;
     scan_starts(doc->data, 0, doc->len, doc->lines + 1);
     doc->n_lines = m + 1;

@@ -1385,3 +1385,39 @@ Test(perf, plan_3000_lines)
     md_doc_free(d);
     buf_free(&b);
 }
+
+/* Invalid bytes become U+FFFD (3 bytes each): the strings outgrow the parse
+ * arena's first block, and the model is moved into one block from several.
+ * Every string must read the same afterwards. */
+Test(model, strings_from_several_arena_blocks_survive_compaction)
+{
+    buf_t b = BUF_INIT;
+    buf_append_str(&b, "# T\xff\xfe\xfd\n\n**Priority:** \xff\xff HIGH\n\n");
+    for (int i = 0; i < 200; i++)
+        buf_printf(&b, "## H%d \xff\xff\xff\xff\n\n- [ ] c%d \xfe\xfe\n\n[l%d \xff\xff](p%d.md#a%d)\n\n"
+                       "| x%d \xff | y |\n|---|---|\n| \xfe\xfe | z |\n\n",
+                   i, i, i, i, i, i);
+    md_doc_t *d = md_parse(b.data, b.len);
+    cr_assert_eq(d->n_headings, 201);
+    cr_assert_str_eq(d->headings[0].text, "T\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    const md_field_t *f = md_field_get(d, "Priority", true);
+    cr_assert_not_null(f);
+    cr_assert_str_eq(f->value, "\xEF\xBF\xBD\xEF\xBF\xBD HIGH");
+    for (int i = 0; i < 200; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "H%d \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", i);
+        cr_assert_str_eq(d->headings[i + 1].text, want);
+        snprintf(want, sizeof(want), "c%d \xEF\xBF\xBD\xEF\xBF\xBD", i);
+        cr_assert_str_eq(d->checks[i].text, want);
+        snprintf(want, sizeof(want), "l%d \xEF\xBF\xBD\xEF\xBF\xBD", i);
+        cr_assert_str_eq(d->links[i].text, want);
+        snprintf(want, sizeof(want), "p%d.md", i);
+        cr_assert_str_eq(d->links[i].path, want);
+        snprintf(want, sizeof(want), "a%d", i);
+        cr_assert_str_eq(d->links[i].anchor, want);
+    }
+    cr_assert_eq(d->n_cells, 800);
+    cr_assert_str_eq(d->cells[4 * 7 + 2].text, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    md_doc_free(d);
+    buf_free(&b);
+}

@@ -51,7 +51,6 @@ typedef struct md_field {
 } md_field_t;
 
 typedef struct md_heading {
-    int level;         /* 1..6 */
     char *text;        /* plain text (inline markup removed, trimmed) */
     char *slug;        /* GitHub-style anchor, unique within the document
                           ("-1", "-2" suffixes for repeats) */
@@ -62,6 +61,7 @@ typedef struct md_heading {
     uint32_t section_end; /* end of its section: the next heading of level
                              <= this one, or end of text */
     int parent;        /* enclosing heading of lower level, -1 for none */
+    int level;         /* 1..6 (beside parent: no padding, 48 bytes) */
 } md_heading_t;
 
 typedef struct md_link {
