@@ -134,3 +134,60 @@ bool map_next(const map_t *m, size_t *iter, const char **key, void **value)
     }
     return false;
 }
+
+/* ---- ptrmap -------------------------------------------------------------- */
+
+static size_t ptr_hash(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+/* The slot of key (cap > 0): its own, or the empty one where it belongs.
+ * Linear probing; the table is at most half full. */
+static size_t ptrmap_slot(const ptrmap_t *m, const void *key)
+{
+    size_t i = ptr_hash(key) & (m->cap - 1);
+    while (m->keys[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+void **ptrmap_at(ptrmap_t *m, const void *key, bool *added)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        ptrmap_t g = {NULL, NULL, m->cap ? m->cap * 2 : 32, m->n};
+        g.keys = xcalloc(g.cap, sizeof(*g.keys));
+        g.vals = xcalloc(g.cap, sizeof(*g.vals));
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i])
+                continue;
+            size_t j = ptrmap_slot(&g, m->keys[i]);
+            g.keys[j] = m->keys[i];
+            g.vals[j] = m->vals[i];
+        }
+        free(m->keys);
+        free(m->vals);
+        *m = g;
+    }
+    size_t i = ptrmap_slot(m, key);
+    bool add = !m->keys[i];
+    if (add) {
+        m->keys[i] = key;
+        m->vals[i] = NULL;
+        m->n++;
+    }
+    if (added)
+        *added = add;
+    return &m->vals[i];
+}
+
+void ptrmap_free(ptrmap_t *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}

@@ -213,12 +213,15 @@ static void finish_diag(rule_run_t *run, rule_diag_t *d)
 static void run_begin(rule_run_t *run, ws_t *ws, const config_t *cfg, rule_diags_t *out)
 {
     memset(run, 0, sizeof(*run));
-    run->cx = (rule_ctx_t){.ws = ws, .cfg = cfg, .rule = NULL, .sev = RULE_WARNING, .out = out};
+    run->cx = (rule_ctx_t){.ws = ws, .cfg = cfg, .rule = NULL, .sev = RULE_WARNING, .out = out,
+                          .slugsets = NULL};
     run->first = out->n;
 }
 
 static void run_end(rule_run_t *run)
 {
+    rule_slugsets_free(run->cx.slugsets);
+    run->cx.slugsets = NULL;
     rule_diags_t *ds = run->cx.out;
     if (ds->n > run->first)
         finish_diag(run, &ds->items[ds->n - 1]);

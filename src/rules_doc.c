@@ -501,10 +501,36 @@ static const lit_t LITERALS[] = {
     LIT("Phase N-1"), LIT("Phase N+1"),
 };
 
-/* Bytes that can start a placeholder (the scan's fast path). */
+/* Bytes that can start a placeholder (the scan's fast path; next_placeholder_start
+ * compares with the same six). */
 static const bool PLACEHOLDER_START[256] = {
     ['['] = true, ['X'] = true, ['Z'] = true, ['A'] = true, ['P'] = true, ['~'] = true,
 };
+
+/* The first index >= i of t[0..n) holding a byte that can start a
+ * placeholder, n when none. Prose has one every few dozen bytes: blocks of
+ * 16 bytes without one are skipped with vector compares (GCC and Clang
+ * vector extensions; other compilers take the byte loop). */
+static size_t next_placeholder_start(const char *t, size_t i, size_t n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    typedef unsigned char v16_t __attribute__((vector_size(16)));
+    typedef signed char m16_t __attribute__((vector_size(16)));
+    while (n - i >= 16) {
+        v16_t v;
+        memcpy(&v, t + i, sizeof v);
+        m16_t m = (v == '[') | (v == 'X') | (v == 'Z') | (v == 'A') | (v == 'P') | (v == '~');
+        uint64_t half[2];
+        memcpy(half, &m, sizeof half);
+        if (half[0] | half[1])
+            break;
+        i += 16;
+    }
+#endif
+    while (i < n && !PLACEHOLDER_START[(unsigned char)t[i]])
+        i++;
+    return i;
+}
 
 static bool bracket_placeholder(const char *s, size_t n)
 {
@@ -1316,9 +1342,10 @@ void rule_pl030_placeholder(rule_ctx_t *cx, ws_doc_t *d)
     size_t n = d->text->len;
     size_t ci = 0, li = 0;
     for (size_t i = 0; i < n; i++) {
+        i = next_placeholder_start(t, i, n);
+        if (i >= n)
+            break;
         char c = t[i];
-        if (!PLACEHOLDER_START[(unsigned char)c])
-            continue;
         while (ci < md->n_code && md->code[ci].end <= i)
             ci++;
         if (ci < md->n_code && md->code[ci].start <= i) {

@@ -6,13 +6,22 @@
 
 #include "planls/rules.h"
 
+/* PL041's heading slug sets of the documents a run's anchors point into
+ * (rules_xref.c). */
+typedef struct rule_slugsets rule_slugsets_t;
+
 struct rule_ctx {
     ws_t *ws;
     const config_t *cfg;
     const rule_info_t *rule;  /* the rule running now */
     rule_sev_t sev;           /* its configured severity */
     rule_diags_t *out;
+    rule_slugsets_t *slugsets; /* NULL until PL041 needs one; the run frees
+                                  it with rule_slugsets_free() */
 };
+
+/* Free a run's slug sets; NULL is fine. */
+void rule_slugsets_free(rule_slugsets_t *ss);
 
 /* rules_doc.c: naming, header fields, sections, placeholders, checklists. */
 void rule_pl001_folder_name(rule_ctx_t *cx, ws_folder_t *f);

@@ -151,11 +151,16 @@ void rule_pl040_link_target(rule_ctx_t *cx, ws_doc_t *d)
     if (!doc_ok(d) || !d->link_paths)
         return;
     map_t seen = MAP_INIT; /* reference definitions already reported */
+    ptrmap_t exists = {0}; /* link path -> (void *)1 exists, (void *)2 missing */
     for (size_t i = 0; i < d->md->n_links; i++) {
         const md_link_t *l = &d->md->links[i];
         if (l->is_external || !d->link_paths[i] || !l->path || !l->path[0])
             continue;
-        if (ws_path_exists(cx->ws, d->link_paths[i]))
+        bool added;
+        void **v = ptrmap_at(&exists, d->link_paths[i], &added);
+        if (added)
+            *v = (void *)(uintptr_t)(ws_path_exists(cx->ws, d->link_paths[i]) ? 1 : 2);
+        if (*v == (void *)1)
             continue;
         if (l->is_reference) {
             char key[32];
@@ -172,6 +177,7 @@ void rule_pl040_link_target(rule_ctx_t *cx, ws_doc_t *d)
         set_data(rd, json_pack("{s:o}", "target", text_json(l->path)));
         free(p);
     }
+    ptrmap_free(&exists);
     map_free(&seen);
 }
 
@@ -186,7 +192,14 @@ typedef struct slugset {
     map_t slugs;      /* slug -> (void *)1 */
     char **names;     /* every slug, in heading order (owned) */
     size_t n, cap;
+    ws_doc_t *doc;    /* the document whose headings these are */
 } slugset_t;
+
+/* The slug sets of a run's anchor targets: each target's set is built once
+ * per run, however many documents of the folder link into it. */
+struct rule_slugsets {
+    map_t by_path;    /* document path -> slugset_t* */
+};
 
 static void slugset_add(slugset_t *s, const char *slug)
 {
@@ -201,9 +214,11 @@ static void slugset_add(slugset_t *s, const char *slug)
     UTIL_PUSH(s->names, s->n, s->cap, k);
 }
 
-static slugset_t *slugset_new(const md_doc_t *md)
+static slugset_t *slugset_new(ws_doc_t *doc)
 {
+    const md_doc_t *md = doc->md;
     slugset_t *s = xcalloc(1, sizeof(*s));
+    s->doc = doc;
     for (size_t i = 0; i < md->n_headings; i++) {
         const md_heading_t *h = &md->headings[i];
         if (h->slug)
@@ -225,6 +240,30 @@ static void slugset_free(slugset_t *s)
     free(s->names);
     map_free(&s->slugs);
     free(s);
+}
+
+/* The slug set of document t (usable), built on the run's first need. */
+static slugset_t *run_slugset(rule_ctx_t *cx, ws_doc_t *t)
+{
+    if (!cx->slugsets)
+        cx->slugsets = xcalloc(1, sizeof(*cx->slugsets));
+    slugset_t *s = map_get(&cx->slugsets->by_path, t->path);
+    if (!s) {
+        s = slugset_new(t);
+        map_put(&cx->slugsets->by_path, t->path, s);
+    }
+    return s;
+}
+
+void rule_slugsets_free(rule_slugsets_t *ss)
+{
+    if (!ss)
+        return;
+    void *v;
+    for (size_t it = 0; map_next(&ss->by_path, &it, NULL, &v);)
+        slugset_free(v);
+    map_free(&ss->by_path);
+    free(ss);
 }
 
 static int hexval(char c)
@@ -341,20 +380,26 @@ void rule_pl041_link_anchor(rule_ctx_t *cx, ws_doc_t *d)
 {
     if (!doc_ok(d) || !d->link_paths)
         return;
-    map_t sets = MAP_INIT; /* target path -> slugset_t* */
+    ptrmap_t targets = {0}; /* link path (d->path for "#x") -> slugset_t* or NULL */
     size_t budget = SUGGEST_BUDGET;
     for (size_t i = 0; i < d->md->n_links; i++) {
         const md_link_t *l = &d->md->links[i];
         if (l->is_external || !l->anchor || !l->anchor[0])
             continue;
-        ws_doc_t *t = anchor_target(cx, d, i);
-        if (!doc_ok(t))
+        bool self = !l->path || !l->path[0];
+        const char *tkey = self ? d->path : d->link_paths[i];
+        if (!tkey)
             continue;
-        slugset_t *s = map_get(&sets, t->path);
-        if (!s) {
-            s = slugset_new(t->md);
-            map_put(&sets, t->path, s);
+        bool added;
+        void **v = ptrmap_at(&targets, tkey, &added);
+        if (added) {
+            ws_doc_t *at = self ? d : anchor_target(cx, d, i);
+            *v = doc_ok(at) ? run_slugset(cx, at) : NULL;
         }
+        slugset_t *s = *v;
+        if (!s)
+            continue;
+        ws_doc_t *t = s->doc;
         char *key = anchor_key(l->anchor);
         if (!map_has(&s->slugs, key)) {
             const char *sug = slug_suggest(s, key, &budget);
@@ -379,11 +424,7 @@ void rule_pl041_link_anchor(rule_ctx_t *cx, ws_doc_t *d)
         }
         free(key);
     }
-    const char *k;
-    void *v;
-    for (size_t it = 0; map_next(&sets, &it, &k, &v);)
-        slugset_free(v);
-    map_free(&sets);
+    ptrmap_free(&targets);
 }
 
 /* ------------------------------------------------------------------ */

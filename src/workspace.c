@@ -312,41 +312,11 @@ static void folder_add_doc(ws_folder_t *f, ws_doc_t *d)
 
 /* ---- documents ---------------------------------------------------------- */
 
-/* link_paths is one block (pack_links): the array and its strings. */
+/* link_paths is one block (doc_resolve_links): the array and its strings. */
 static void doc_free_links(ws_doc_t *d)
 {
     free(d->link_paths);
     d->link_paths = NULL;
-}
-
-/* The resolved paths paths[0..n) (each malloc'd or NULL; all freed here)
- * as one block: the pointer array, then each distinct string once. A
- * document's links mostly name a few targets, and a block per path cost
- * more in allocator overhead than the paths themselves. */
-static char **pack_links(char **paths, size_t n)
-{
-    map_t seen = MAP_INIT; /* path -> its offset in the block + 1 */
-    size_t total = n * sizeof(char *);
-    for (size_t i = 0; i < n; i++) {
-        if (!paths[i] || map_has(&seen, paths[i]))
-            continue;
-        map_put(&seen, paths[i], (void *)(uintptr_t)(total + 1));
-        total += strlen(paths[i]) + 1;
-    }
-    char **out = xmalloc(total);
-    char *base = (char *)out;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = NULL;
-        if (!paths[i])
-            continue;
-        size_t off = (uintptr_t)map_get(&seen, paths[i]) - 1;
-        out[i] = base + off;
-        memcpy(out[i], paths[i], strlen(paths[i]) + 1); /* same bytes when repeated */
-        free(paths[i]);
-    }
-    map_free(&seen);
-    free(paths);
-    return out;
 }
 
 static void doc_free(ws_doc_t *d)
@@ -382,47 +352,96 @@ bool ws_path_exists(ws_t *ws, const char *path)
     return stat_cached(ws, path) == STAT_EXISTS;
 }
 
-/* Resolve every relative link of d. A target missing beside the document is
- * looked up in the configured externalDocs folders (DESIGN §6). */
+/* The absolute path a relative link target (non-empty l_path) of d resolves
+ * to: beside the document, else in the first configured externalDocs folder
+ * that has it (DESIGN §6), else the path beside the document. Caller
+ * frees. */
+static char *resolve_target(ws_t *ws, const ws_doc_t *d, const char *l_path)
+{
+    char *p;
+    if (l_path[0] == '/') {
+        char *joined = xasprintf("%s%s", ws->root, l_path);
+        p = ws_path_normalize(joined);
+        free(joined);
+    } else {
+        p = ws_path_resolve(d->path, l_path);
+    }
+    if (ws_path_exists(ws, p))
+        return p;
+    for (size_t e = 0; e < ws->cfg.n_external_docs; e++) {
+        const char *ed = ws->cfg.external_docs[e];
+        char *cand = ed[0] == '/' ? xasprintf("%s/%s", ed, l_path)
+                                  : xasprintf("%s/%s/%s", ws->root, ed, l_path);
+        char *norm = ws_path_normalize(cand);
+        free(cand);
+        if (ws_path_exists(ws, norm)) {
+            free(p);
+            return norm;
+        }
+        free(norm);
+    }
+    return p;
+}
+
+/* A distinct link target text of a document, resolved. */
+typedef struct resolved {
+    char *path;  /* owned until packed */
+    size_t off;  /* its offset in the link_paths block */
+} resolved_t;
+
+/* Resolve every relative link of d into d->link_paths: one block holding
+ * the pointer array, then each distinct resolved path once. Each distinct
+ * target text is resolved once (a long plan's hundreds of links name a few
+ * dozen files; resolving costs an allocation, a normalisation and a hash of
+ * the whole path), and links naming the same file share one string. */
 static void doc_resolve_links(ws_t *ws, ws_doc_t *d)
 {
     doc_free_links(d);
     if (!d->md || d->md->n_links == 0)
         return;
-    char **paths = xcalloc(d->md->n_links, sizeof(char *));
-    for (size_t i = 0; i < d->md->n_links; i++) {
+    size_t n = d->md->n_links;
+    map_t by_text = MAP_INIT;  /* link target text -> index in res + 1 */
+    map_t by_path = MAP_INIT;  /* resolved path -> its offset in the block + 1 */
+    resolved_t *res = NULL;    /* one per distinct target text */
+    size_t n_res = 0, cap_res = 0;
+    size_t *which = xmalloc(n * sizeof(*which)); /* link -> index in res, SIZE_MAX: none */
+    size_t total = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++) {
         const md_link_t *l = &d->md->links[i];
+        which[i] = SIZE_MAX;
         if (l->is_external)
             continue;
-        if (!l->path || !l->path[0]) {
-            paths[i] = xstrdup(d->path);
+        const char *text = l->path ? l->path : "";
+        uintptr_t k = (uintptr_t)map_get(&by_text, text);
+        if (k) {
+            which[i] = k - 1;
             continue;
         }
-        char *p = l->path[0] == '/' ? xasprintf("%s%s", ws->root, l->path)
-                                    : ws_path_resolve(d->path, l->path);
-        if (l->path[0] == '/') {
-            char *n = ws_path_normalize(p);
-            free(p);
-            p = n;
+        char *p = text[0] ? resolve_target(ws, d, text) : xstrdup(d->path);
+        size_t off = (uintptr_t)map_get(&by_path, p);
+        if (!off) {
+            off = total + 1;
+            map_put(&by_path, p, (void *)(uintptr_t)off);
+            total += strlen(p) + 1;
         }
-        if (!ws_path_exists(ws, p)) {
-            for (size_t e = 0; e < ws->cfg.n_external_docs; e++) {
-                const char *ed = ws->cfg.external_docs[e];
-                char *cand = ed[0] == '/' ? xasprintf("%s/%s", ed, l->path)
-                                          : xasprintf("%s/%s/%s", ws->root, ed, l->path);
-                char *norm = ws_path_normalize(cand);
-                free(cand);
-                if (ws_path_exists(ws, norm)) {
-                    free(p);
-                    p = norm;
-                    break;
-                }
-                free(norm);
-            }
-        }
-        paths[i] = p;
+        resolved_t r = {p, off - 1};
+        UTIL_PUSH(res, n_res, cap_res, r);
+        map_put(&by_text, text, (void *)(uintptr_t)n_res);
+        which[i] = n_res - 1;
     }
-    d->link_paths = pack_links(paths, d->md->n_links);
+    char **out = xmalloc(total);
+    char *base = (char *)out;
+    for (size_t k = 0; k < n_res; k++) {
+        memcpy(base + res[k].off, res[k].path, strlen(res[k].path) + 1); /* same bytes when shared */
+        free(res[k].path);
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = which[i] == SIZE_MAX ? NULL : base + res[which[i]].off;
+    free(which);
+    free(res);
+    map_free(&by_text);
+    map_free(&by_path);
+    d->link_paths = out;
 }
 
 static void notify_change(ws_t *ws, ws_doc_t *d)
@@ -435,12 +454,13 @@ static void notify_change(ws_t *ws, ws_doc_t *d)
 static void doc_set_text(ws_t *ws, ws_doc_t *d, text_doc_t *text)
 {
     doc_free_links(d);
-    if (d->md)
-        md_doc_free(d->md);
     if (d->text && d->text != text)
         text_doc_free(d->text);
     d->text = text;
+    md_doc_t *old = d->md;
     d->md = md_parse(text->data, text->len);
+    if (old)
+        md_doc_free(old);
     d->skipped = false;
     free(d->skip_reason);
     d->skip_reason = NULL;
@@ -1371,6 +1391,56 @@ static int ref_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Sort rs[0..n) (seq ascending) by (phase, seq) into the folder's refs and
+ * ref_phase: a stable counting sort when the phases span a range not much
+ * larger than n (always, in practice), else qsort. */
+static void refs_install(ws_folder_t *f, ref_sort_t *rs, size_t n)
+{
+    f->refs = xcalloc(n ? n : 1, sizeof(*f->refs));
+    f->ref_phase = xcalloc(n ? n : 1, sizeof(int));
+    f->n_refs = n;
+    if (n == 0)
+        return;
+    int lo = rs[0].phase, hi = rs[0].phase;
+    for (size_t i = 1; i < n; i++) {
+        lo = UTIL_MIN(lo, rs[i].phase);
+        hi = UTIL_MAX(hi, rs[i].phase);
+    }
+    size_t range = (size_t)((int64_t)hi - lo) + 1;
+    if (range > 4 * n + 1024) {
+        qsort(rs, n, sizeof(*rs), ref_cmp);
+        for (size_t i = 0; i < n; i++) {
+            f->refs[i] = rs[i].ref;
+            f->ref_phase[i] = rs[i].phase;
+        }
+        return;
+    }
+    size_t *start = xcalloc(range + 1, sizeof(*start));
+    for (size_t i = 0; i < n; i++)
+        start[(size_t)((int64_t)rs[i].phase - lo) + 1]++;
+    for (size_t k = 1; k <= range; k++)
+        start[k] += start[k - 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t at = start[(size_t)((int64_t)rs[i].phase - lo)]++;
+        f->refs[at] = rs[i].ref;
+        f->ref_phase[at] = rs[i].phase;
+    }
+    free(start);
+}
+
+/* The plan at path p (a link_paths entry), looked up in by_path once per
+ * distinct string: the links of a document naming one file share one
+ * string (doc_resolve_links), so a folder's hundreds of links cost a few
+ * hashes of whole paths. */
+static ws_doc_t *plan_memo_get(ptrmap_t *m, const map_t *by_path, const char *p)
+{
+    bool added;
+    void **v = ptrmap_at(m, p, &added);
+    if (added)
+        *v = map_get(by_path, p);
+    return *v;
+}
+
 void ws_folder_index(ws_folder_t *f)
 {
     if (!f->index_stale)
@@ -1397,6 +1467,7 @@ void ws_folder_index(ws_folder_t *f)
     map_t by_path = MAP_INIT;
     for (size_t i = 0; i < f->n_plans; i++)
         map_put(&by_path, f->plans[i]->path, f->plans[i]);
+    ptrmap_t memo = {0};
 
     size_t ecap = 0;
     ref_sort_t *rs = NULL;
@@ -1416,7 +1487,7 @@ void ws_folder_index(ws_folder_t *f)
         }
         for (size_t k = 0; k < md->n_links; k++) {
             const char *p = d->link_paths ? d->link_paths[k] : NULL;
-            ws_doc_t *plan = p ? map_get(&by_path, p) : NULL;
+            ws_doc_t *plan = p ? plan_memo_get(&memo, &by_path, p) : NULL;
             if (!plan || plan == d)
                 continue;
             ref_sort_t r = {{d, (int)k, -1}, plan->number, seq++};
@@ -1426,7 +1497,7 @@ void ws_folder_index(ws_folder_t *f)
             const md_phase_ref_t *pr = &md->refs[k];
             /* "[Phase 3: X](03-x-plan.md)": the link already counts. */
             if (pr->link >= 0 && d->link_paths && d->link_paths[pr->link]) {
-                ws_doc_t *plan = map_get(&by_path, d->link_paths[pr->link]);
+                ws_doc_t *plan = plan_memo_get(&memo, &by_path, d->link_paths[pr->link]);
                 if (plan && plan->number == pr->phase)
                     continue;
             }
@@ -1435,15 +1506,8 @@ void ws_folder_index(ws_folder_t *f)
         }
     }
     map_free(&by_path);
-    if (nrs > 1)
-        qsort(rs, nrs, sizeof(*rs), ref_cmp);
-    f->refs = xcalloc(nrs ? nrs : 1, sizeof(*f->refs));
-    f->ref_phase = xcalloc(nrs ? nrs : 1, sizeof(int));
-    for (size_t i = 0; i < nrs; i++) {
-        f->refs[i] = rs[i].ref;
-        f->ref_phase[i] = rs[i].phase;
-    }
-    f->n_refs = nrs;
+    ptrmap_free(&memo);
+    refs_install(f, rs, nrs);
     free(rs);
     f->index_stale = false;
 }

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "planls/map.h"
 
@@ -67,4 +68,32 @@ Test(map, delete_during_iteration)
     map_clear(&m);
     cr_assert_eq(m.count, 0);
     map_free(&m);
+}
+
+/* ptrmap: keys by address (equal strings at two addresses are two keys),
+ * growth keeps every value, a zero-initialised map is empty. */
+Test(ptrmap, keys_by_address_through_growth)
+{
+    ptrmap_t m = {0};
+    static char keys[1000][4];
+    bool added = false;
+    for (int i = 0; i < 1000; i++) {
+        strcpy(keys[i], "k");
+        void **v = ptrmap_at(&m, keys[i], &added);
+        cr_assert(added, "key %d is new", i);
+        cr_assert_null(*v);
+        *v = (void *)(intptr_t)(i + 1);
+    }
+    cr_assert_eq(m.n, 1000);
+    cr_assert_geq(m.cap, 2000, "at most half full");
+    for (int i = 0; i < 1000; i++) {
+        void **v = ptrmap_at(&m, keys[i], &added);
+        cr_assert_not(added);
+        cr_assert_eq((intptr_t)*v, i + 1);
+    }
+    cr_assert_eq(m.n, 1000);
+    cr_assert_null(*ptrmap_at(&m, "k", NULL), "a literal is another address");
+    ptrmap_free(&m);
+    cr_assert_null(m.keys);
+    cr_assert_eq(m.n, 0);
 }

@@ -1189,6 +1189,35 @@ Test(rules_pl030, placeholders_in_prose_not_in_code_or_links)
     fx_end(&fx);
 }
 
+/* The scan skips 16-byte blocks without a candidate byte, counted from
+ * where it resumes after the previous placeholder: with prose of 21 to 36
+ * bytes between two placeholders, each lies at every offset of a block
+ * once, and is found with its exact range. */
+Test(rules_pl030, placeholders_at_every_block_offset)
+{
+    static const char *const KINDS[] = {"~X%", "[Date]"};
+    static const char YS[] = "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    fx_t fx;
+    fx_begin(&fx, "2026-01-15-demo", "clean");
+    buf_t b = BUF_INIT;
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(KINDS); k++) {
+        for (int i = 16; i < 32; i++)
+            buf_printf(&b, "- %.*s %s\n", i, YS, KINDS[k]);
+    }
+    buf_append_str(&b, "- yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy Zh review\n");
+    fx_edit(&fx, "04-result-types-plan.md", "- A result type for every query handler\n",
+            buf_cstr(&b));
+    buf_free(&b);
+    fx_run(&fx);
+    if (count(&fx, "PL030", NULL) != 33)
+        dump(&fx);
+    cr_assert_eq(count(&fx, "PL030", NULL), 33);
+    for (size_t i = 0; i < 32; i++)
+        expect_span(nth(&fx, "PL030", NULL, i), i < 16 ? "~X%" : "[Date]");
+    expect_span(nth(&fx, "PL030", NULL, 32), "Zh review");
+    fx_end(&fx);
+}
+
 Test(rules_pl030, readme_table_placeholders)
 {
     fx_t fx;

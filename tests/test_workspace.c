@@ -386,3 +386,67 @@ Test(workspace, scan_completes_after_the_last_folder)
         ts_ws_free(&tr.loop, ws);
     }
 }
+
+/* The analysis' references to phase `phase` in index order: link indexes,
+ * -1 for a `Phase N` mention, then -2. */
+static void expect_refs(ws_folder_t *f, const ws_doc_t *d, int phase, const int *want)
+{
+    size_t n, k = 0;
+    const ws_ref_t *r = ws_folder_refs(f, phase, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].from != d)
+            continue;
+        cr_assert_neq(want[k], -2, "phase %d: too many references", phase);
+        cr_expect_eq(r[i].link, want[k], "phase %d, reference %zu", phase, k);
+        k++;
+    }
+    cr_expect_eq(want[k], -2, "phase %d: only %zu references", phase, k);
+}
+
+/* Links naming one file through different texts resolve to one path (and
+ * share it); references are indexed by phase, then in document order, both
+ * when the phases span a small range (counting sort) and a huge one. */
+Test(workspace, shared_link_paths_and_reference_order)
+{
+    static const char *const TEXT =
+        "# L\n\n[a](03-search-plan.md) [b](./03-search-plan.md#x) [c](03-search-plan.md)\n"
+        "[d](#l) [e](missing.md) [f](../2026-01-15-demo/04-ranking-plan.md) [g]()\n"
+        "Phase 4 and Phase 3.\n";
+    basic_folder();
+    ts_put(tr.path, PF "/02-LINKS-ANALYSIS.md", TEXT);
+    ws_t *ws = ts_ws_scan(&tr, 1);
+    char *lp = ts_path(tr.path, PF "/02-LINKS-ANALYSIS.md");
+    char *p3 = ts_path(tr.path, PF "/03-search-plan.md");
+    char *p4 = ts_path(tr.path, PF "/04-ranking-plan.md");
+    char *miss = ts_path(tr.path, PF "/missing.md");
+    ws_doc_t *d = ws_doc_by_path(ws, lp);
+    cr_assert_not_null(d);
+    cr_assert_eq(d->md->n_links, 7);
+    cr_expect_str_eq(d->link_paths[0], p3);
+    cr_expect_str_eq(d->link_paths[1], p3);
+    cr_expect_str_eq(d->link_paths[2], p3);
+    cr_expect_eq(d->link_paths[0], d->link_paths[1]); /* one string per file */
+    cr_expect_eq(d->link_paths[0], d->link_paths[2]);
+    cr_expect_str_eq(d->link_paths[3], lp);
+    cr_expect_str_eq(d->link_paths[4], miss);
+    cr_expect_str_eq(d->link_paths[5], p4);
+    cr_expect_str_eq(d->link_paths[6], lp);
+
+    static const int P3[] = {0, 1, 2, -1, -2}, P4[] = {5, -1, -2}, P9[] = {-1, -2},
+                     NONE[] = {-2};
+    expect_refs(d->folder, d, 3, P3);
+    expect_refs(d->folder, d, 4, P4);
+    expect_refs(d->folder, d, 100000, NONE);
+
+    char *more = xasprintf("%sPhase 100000.\n", TEXT);
+    cr_assert_eq(ws_open(ws, lp, more, strlen(more), 2), d);
+    free(more);
+    expect_refs(d->folder, d, 3, P3);
+    expect_refs(d->folder, d, 4, P4);
+    expect_refs(d->folder, d, 100000, P9);
+    free(lp);
+    free(p3);
+    free(p4);
+    free(miss);
+    ts_ws_free(&tr.loop, ws);
+}

@@ -35,4 +35,19 @@ void map_free(map_t *m);
  * not be added during iteration; the current one may be deleted. */
 bool map_next(const map_t *m, size_t *iter, const char **key, void **value);
 
+/* A map from a pointer's identity to a value: keys are compared by address
+ * and never dereferenced. For memo tables keyed by shared strings (a
+ * document's link paths: one string per distinct target). Zero-initialised
+ * ({0}) is empty. */
+typedef struct ptrmap {
+    const void **keys; /* NULL = empty slot */
+    void **vals;
+    size_t cap, n;     /* cap: 0 or a power of two */
+} ptrmap_t;
+
+/* The value slot of key (not NULL), added holding NULL when missing;
+ * *added (may be NULL) says which. Valid until the next ptrmap_at. */
+void **ptrmap_at(ptrmap_t *m, const void *key, bool *added);
+void ptrmap_free(ptrmap_t *m);
+
 #endif
