@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__ /* defined by the headers above */
+#include <malloc.h>
+#endif
 
 #include "planls/check.h"
 #include "planls/log.h"
@@ -85,10 +88,25 @@ done:
     return rc;
 }
 
+/* Every edit parses a document: its temporary memory (cmark's arena, about
+ * 0.8 MB for a 3,600-line plan) is freed at the end of the parse. With
+ * glibc's defaults the larger blocks are mmapped and the top of the heap
+ * trimmed, so the next parse faults the same pages in again (100-400 page
+ * faults, a third of an edit's time). Keeping up to 8 MB of freed memory
+ * and serving blocks under 4 MB from the heap makes it reusable. */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     /* A client that vanishes must end us through EPIPE, never SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    tune_malloc();
     log_level_t level = LOG_INFO;
     int threads = 0;
     int i = 1;
