@@ -17,10 +17,11 @@
 #include "rules_internal.h"
 
 /* Longest cycle written out in full in a PL050 message, and the most
- * related entries attached to one PL050 diagnostic (a cycle through 5,000
- * phases must not produce 5,000 x 5,000 related entries). */
+ * related entries attached to one PL050 diagnostic: the steps the message
+ * shows before its ellipsis (a cycle through 5,000 phases must not produce
+ * 5,000 x 5,000 related entries; 16 each cost 2 MB more there). */
 #define CYCLE_SHOW_MAX 10
-#define CYCLE_RELATED_MAX 16
+#define CYCLE_RELATED_MAX 8
 #define CYCLE_DATA_MAX 64
 /* Cycles in strongly connected components up to this size are shortest
  * cycles (BFS); larger components get a cycle built from two spanning

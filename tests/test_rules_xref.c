@@ -871,9 +871,9 @@ Test(pl050, cycle_of_1000_plans)
                      "\xE2\x86\x92 Phase 998 \xE2\x86\x92 Phase 997 \xE2\x86\x92 Phase 996 "
                      "\xE2\x86\x92 Phase 995 \xE2\x86\x92 Phase 994 \xE2\x86\x92 \xE2\x80\xA6 "
                      "\xE2\x86\x92 Phase 2 \xE2\x86\x92 Phase 1 (1000 phases)");
-    cr_expect_eq(rd->n_related, 16);
+    cr_expect_eq(rd->n_related, 8);
     for (size_t i = 0; i < fx.ds.n; i++)
-        cr_assert_leq(fx.ds.items[i].n_related, 16);
+        cr_assert_leq(fx.ds.items[i].n_related, 8);
     fx_fini(&fx);
 }
 

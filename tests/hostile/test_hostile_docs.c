@@ -344,10 +344,14 @@ Test(docs, folder_with_5000_plans, .timeout = 900)
     long hwm = lc_hwm_kb(&c);
     long target = 4 * (long)bytes / 1024 + 8 * 1024;
     cr_log_info("peak RSS %ld KiB (DESIGN §7 target: %ld KiB)", hwm, target);
-    /* Bounded: a runaway (quadratic or leaking) model fails here. The DESIGN
-     * §7 target itself is checked with PLANLS_STRICT_MEMORY=1. */
+    /* Bounded: a runaway (quadratic or leaking) model fails here; measured
+     * 25.9 MB (1.8x the target) in a Debug build: 20,008 findings (a
+     * 5,000-phase cycle reported on every step, three missing sections
+     * per plan) take 8 MB, and 5,000 tiny plans cost about 3 KB of model
+     * each. The DESIGN §7 target itself is checked with
+     * PLANLS_STRICT_MEMORY=1 (it is met on the benchmark's workspace). */
     if (!lc_instrumented())
-        cr_expect_lt(hwm, getenv("PLANLS_STRICT_MEMORY") ? target : 16 * target,
+        cr_expect_lt(hwm, getenv("PLANLS_STRICT_MEMORY") ? target : target * 5 / 2,
                      "peak RSS %ld KiB for %zu bytes of Markdown", hwm, bytes);
     finish(&c);
 }
