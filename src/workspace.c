@@ -165,7 +165,9 @@ char *ws_path_to_uri(const char *path)
             buf_append(&b, e, 3);
         }
     }
-    return buf_detach(&b, NULL);
+    size_t len;
+    char *uri = buf_detach(&b, &len);
+    return xrealloc(uri, len + 1); /* kept as long as the document: exact size */
 }
 
 static char *dir_of(const char *path)
@@ -332,12 +334,18 @@ static void doc_free(ws_doc_t *d)
     free(d);
 }
 
+#define STAT_CACHE_MAX 16384
+
 static int stat_cached(ws_t *ws, const char *path)
 {
     void *v = map_get(&ws->stat_cache, path);
     if (v)
         return (int)(intptr_t)v;
     int r = file_exists(path) ? STAT_EXISTS : STAT_MISSING;
+    /* Typing a link target asks for a new path per keystroke: the cache is
+     * emptied when it grows past what any workspace's links need. */
+    if (ws->stat_cache.count >= STAT_CACHE_MAX)
+        map_clear(&ws->stat_cache);
     map_put(&ws->stat_cache, path, (void *)(intptr_t)r);
     return r;
 }
