@@ -618,8 +618,10 @@ static bool cp_is_decoration(int32_t cp)
 const char *md_heading_bare(const char *text)
 {
     const unsigned char *s = (const unsigned char *)(text ? text : "");
-    size_t n = strlen((const char *)s), i = 0;
-    while (i < n) {
+    size_t i = 0;
+    /* No strlen: rules look headings up hundreds of thousands of times
+     * during a scan, and only the leading decoration is read. */
+    while (s[i]) {
         if (s[i] < 0x80) {
             if (!is_ws(s[i]))
                 break;
@@ -627,7 +629,7 @@ const char *md_heading_bare(const char *text)
             continue;
         }
         int32_t cp;
-        size_t l = utf8_dec(s + i, n - i, &cp);
+        size_t l = utf8_dec(s + i, strnlen((const char *)s + i, 4), &cp);
         if (!cp_is_decoration(cp))
             break;
         i += l;
