@@ -45,6 +45,7 @@ struct ws {
     /* scan */
     bool scanned;
     bool scanning;
+    bool roots_stale;    /* planning roots changed while the scan walked */
     size_t jobs_pending;
     size_t folders_total, folders_done, docs_scanned;
     uint64_t scan_start;
@@ -684,6 +685,7 @@ typedef struct scan_job {
     scan_file_t *files;
     size_t n_files;
     walk_t w;           /* walk job: result */
+    config_t cfg;       /* walk job: its own copy (the loop may replace ws->cfg) */
 } scan_job_t;
 
 static void job_parse_folder(scan_job_t *job)
@@ -731,6 +733,7 @@ static void job_free(scan_job_t *job)
         free(job->w.dirs[i]);
     free(job->w.dirs);
     map_free(&job->w.seen);
+    config_free(&job->cfg);
     free(job->dir);
     free(job);
 }
@@ -781,10 +784,16 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
 
 /* Every scan job is in: resolve links again (targets found later) and tell
  * the server. */
+static void apply_roots(ws_t *ws);
+
 static void scan_complete(ws_t *ws)
 {
     ws->scanning = false;
     ws->scanned = true;
+    if (ws->roots_stale) {
+        ws->roots_stale = false;
+        apply_roots(ws); /* the walk used the roots of its start */
+    }
     ws_doc_t *d;
     for (size_t it = 0; ws_doc_next(ws, &it, &d);)
         doc_resolve_links(ws, d);
@@ -868,7 +877,10 @@ int ws_scan(ws_t *ws, int threads, ws_progress_fn progress, ws_scan_done_fn done
     scan_job_t *job = xcalloc(1, sizeof(*job));
     job->ws = ws;
     job->walk = true;
-    job->w.cfg = &ws->cfg;
+    /* The walk runs on the thread pool while the loop may take a new
+     * configuration (workspace/configuration answers arrive meanwhile). */
+    config_copy(&job->cfg, &ws->cfg);
+    job->w.cfg = &job->cfg;
     if (threads == 1) {
         /* Deterministic: everything on the calling thread. */
         job->req.data = job;
@@ -1031,6 +1043,27 @@ const config_t *ws_config(const ws_t *ws)
     return &ws->cfg;
 }
 
+/* The planning roots changed: load the folders they add, drop those only
+ * they made planning folders. */
+static void apply_roots(ws_t *ws)
+{
+    walk_t w = {.cfg = &ws->cfg};
+    walk_tree(&w, ws->root);
+    for (size_t i = 0; i < w.n_dirs; i++) {
+        if (!map_get(&ws->folder_map, w.dirs[i]))
+            folder_load(ws, w.dirs[i]);
+        free(w.dirs[i]);
+    }
+    free(w.dirs);
+    map_free(&w.seen);
+    for (size_t i = ws->n_folders; i-- > 0;) {
+        ws_folder_t *f = ws->folders[i];
+        f->under_root = dir_under_root(&ws->cfg, f->path);
+        if (!f->under_root && !f->start)
+            folder_drop(ws, f);
+    }
+}
+
 void ws_set_config(ws_t *ws, const config_t *cfg)
 {
     bool roots_changed = cfg->n_planning_roots != ws->cfg.n_planning_roots;
@@ -1043,23 +1076,10 @@ void ws_set_config(ws_t *ws, const config_t *cfg)
     ws_doc_t *d;
     for (size_t it = 0; ws_doc_next(ws, &it, &d);)
         doc_resolve_links(ws, d);
-    if (roots_changed && ws->scanned) {
-        walk_t w = {.cfg = &ws->cfg};
-        walk_tree(&w, ws->root);
-        for (size_t i = 0; i < w.n_dirs; i++) {
-            if (!map_get(&ws->folder_map, w.dirs[i]))
-                folder_load(ws, w.dirs[i]);
-            free(w.dirs[i]);
-        }
-        free(w.dirs);
-        map_free(&w.seen);
-        for (size_t i = ws->n_folders; i-- > 0;) {
-            ws_folder_t *f = ws->folders[i];
-            f->under_root = dir_under_root(&ws->cfg, f->path);
-            if (!f->under_root && !f->start)
-                folder_drop(ws, f);
-        }
-    }
+    if (roots_changed && ws->scanned)
+        apply_roots(ws);
+    else if (roots_changed && ws->scanning)
+        ws->roots_stale = true;
     for (size_t i = 0; i < ws->n_folders; i++) {
         folder_mark(ws->folders[i]);
         if (ws->on_change)

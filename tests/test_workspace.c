@@ -450,3 +450,37 @@ Test(workspace, shared_link_paths_and_reference_order)
     free(miss);
     ts_ws_free(&tr.loop, ws);
 }
+
+/* The walk runs on the thread pool with its own copy of the configuration:
+ * planning roots replaced while it runs are applied once it is done (and
+ * the loop may free the old configuration meanwhile). */
+Test(workspace, planning_roots_changed_during_the_scan)
+{
+    ts_root_t r;
+    ts_root_init(&r, "roots");
+    for (int i = 0; i < 40; i++) {
+        char rel[96];
+        snprintf(rel, sizeof(rel), ".engineering/artifacts/planning/2026-01-%02d-a/01-x-plan.md", i);
+        ts_put(r.path, rel, "# Phase 1: X\n");
+    }
+    ts_put(r.path, "plans/2026-02-01-b/01-y-plan.md", "# Phase 1: Y\n");
+    ws_t *ws = ws_new(&r.loop, r.path, &r.cfg, &r.log);
+    done_count = 0;
+    cr_assert_eq(ws_scan(ws, 0, NULL, count_done, NULL), 0);
+    config_t cfg;
+    config_init(&cfg);
+    char *err = NULL;
+    int line = 0, col = 0;
+    const char *js = "{\"planningRoots\": [\"plans\"]}";
+    cr_assert_eq(config_merge_text(&cfg, js, strlen(js), &err, &line, &col), 0);
+    ws_set_config(ws, &cfg); /* the scan is in flight */
+    config_free(&cfg);
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+    cr_assert_eq(done_count, 1);
+    cr_assert_eq(ws_n_folders(ws), 1, "only the new root's folder: %zu", ws_n_folders(ws));
+    char *b = ts_path(r.path, "plans/2026-02-01-b");
+    cr_assert_not_null(ws_folder_by_path(ws, b));
+    free(b);
+    ts_ws_free(&r.loop, ws);
+    ts_root_fini(&r);
+}
