@@ -288,12 +288,13 @@ json_t *nav_references(server_t *s, ws_doc_t *doc, size_t offset, bool include_d
         }
     }
     /* Links from other folders and from documents outside every folder: the
-     * workspace resolved their targets already. */
+     * workspace's backlink index names the documents linking to the plan. */
     if (plan) {
         ext_ref_t *ext = NULL;
-        size_t n_ext = 0, cap = 0;
-        ws_doc_t *d;
-        for (size_t it = 0; ws_doc_next(s->ws, &it, &d);) {
+        size_t n_ext = 0, cap = 0, n_from = 0;
+        ws_doc_t *const *from = ws_backlinks(s->ws, plan->path, &n_from);
+        for (size_t k = 0; k < n_from; k++) {
+            ws_doc_t *d = from[k];
             if ((f && d->folder == f) || !d->md || !d->link_paths)
                 continue;
             for (size_t i = 0; i < d->md->n_links; i++) {

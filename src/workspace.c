@@ -37,6 +37,7 @@ struct ws {
     ws_folder_t **folders;
     size_t n_folders, cap_folders;
     map_t stat_cache;    /* path -> STAT_EXISTS / STAT_MISSING */
+    map_t backlinks;     /* resolved link path -> backrefs_t*: who links there */
     ws_change_fn on_change;
     ws_remove_fn on_remove;
     void *cb_ud;
@@ -321,15 +322,70 @@ static void folder_add_doc(ws_folder_t *f, ws_doc_t *d)
 /* ---- documents ---------------------------------------------------------- */
 
 /* link_paths is one block (doc_resolve_links): the array and its strings. */
-static void doc_free_links(ws_doc_t *d)
+/* The documents linking to one path. */
+typedef struct backrefs {
+    ws_doc_t **docs;
+    size_t n, cap;
+} backrefs_t;
+
+/* Each distinct path of d's link_paths block, once. */
+#define FOR_LINK_PATH(d, p)                                                       \
+    for (const char *p = (const char *)((d)->link_paths + (d)->n_link_paths),    \
+                    *p##_end = (const char *)(d)->link_paths + (d)->link_paths_size; \
+         p < p##_end; p += strlen(p) + 1)
+
+static void backlinks_add(ws_t *ws, ws_doc_t *d)
 {
-    free(d->link_paths);
-    d->link_paths = NULL;
+    FOR_LINK_PATH(d, p) {
+        backrefs_t *b = map_get(&ws->backlinks, p);
+        if (!b) {
+            b = xcalloc(1, sizeof(*b));
+            map_put(&ws->backlinks, p, b);
+        }
+        UTIL_PUSH(b->docs, b->n, b->cap, d);
+    }
 }
 
-static void doc_free(ws_doc_t *d)
+/* Searched from the end: a document re-resolved after an edit was most
+ * often the last to link there. */
+static void backlinks_del(ws_t *ws, ws_doc_t *d)
 {
-    doc_free_links(d);
+    FOR_LINK_PATH(d, p) {
+        backrefs_t *b = map_get(&ws->backlinks, p);
+        for (size_t i = b ? b->n : 0; i-- > 0;)
+            if (b->docs[i] == d) {
+                b->docs[i] = b->docs[--b->n];
+                break;
+            }
+        if (b && b->n == 0) {
+            map_del(&ws->backlinks, p);
+            free(b->docs);
+            free(b);
+        }
+    }
+}
+
+/* Drop d's resolved links (and their entries in the backlink index; ws is
+ * NULL when the whole workspace goes). */
+static void doc_free_links(ws_t *ws, ws_doc_t *d)
+{
+    if (ws && d->link_paths)
+        backlinks_del(ws, d);
+    free(d->link_paths);
+    d->link_paths = NULL;
+    d->n_link_paths = d->link_paths_size = 0;
+}
+
+ws_doc_t *const *ws_backlinks(const ws_t *ws, const char *path, size_t *n)
+{
+    backrefs_t *b = path ? map_get(&ws->backlinks, path) : NULL;
+    *n = b ? b->n : 0;
+    return b ? b->docs : NULL;
+}
+
+static void doc_free(ws_t *ws, ws_doc_t *d)
+{
+    doc_free_links(ws, d);
     if (d->md)
         md_doc_free(d->md);
     if (d->text)
@@ -410,7 +466,7 @@ typedef struct resolved {
  * the whole path), and links naming the same file share one string. */
 static void doc_resolve_links(ws_t *ws, ws_doc_t *d)
 {
-    doc_free_links(d);
+    doc_free_links(ws, d);
     if (!d->md || d->md->n_links == 0)
         return;
     size_t n = d->md->n_links;
@@ -456,6 +512,9 @@ static void doc_resolve_links(ws_t *ws, ws_doc_t *d)
     map_free(&by_text);
     map_free(&by_path);
     d->link_paths = out;
+    d->n_link_paths = n;
+    d->link_paths_size = total;
+    backlinks_add(ws, d);
 }
 
 static void notify_change(ws_t *ws, ws_doc_t *d)
@@ -467,7 +526,7 @@ static void notify_change(ws_t *ws, ws_doc_t *d)
 /* Install text (owned) as d's content: parse, resolve, mark the folder. */
 static void doc_set_text(ws_t *ws, ws_doc_t *d, text_doc_t *text)
 {
-    doc_free_links(d);
+    doc_free_links(ws, d);
     if (d->text && d->text != text)
         text_doc_free(d->text);
     d->text = text;
@@ -519,7 +578,7 @@ static void doc_remove(ws_t *ws, ws_doc_t *d)
         d->folder = NULL;
     }
     map_del(&ws->docs, d->path);
-    doc_free(d);
+    doc_free(ws, d);
     if (f) {
         if (ws->on_change)
             ws->on_change(ws->cb_ud, f, NULL);
@@ -765,7 +824,7 @@ static void merge_folder(ws_t *ws, scan_job_t *job)
         }
         d->on_disk = true;
         /* Adopt the parsed model as is: no second parse. */
-        doc_free_links(d);
+        doc_free_links(ws, d);
         if (d->md)
             md_doc_free(d->md);
         if (d->text)
@@ -956,7 +1015,7 @@ static void folder_drop(ws_t *ws, ws_folder_t *f)
             if (ws->on_remove)
                 ws->on_remove(ws->cb_ud, d);
             map_del(&ws->docs, d->path);
-            doc_free(d);
+            doc_free(ws, d);
         } else {
             notify_change(ws, d);
         }
@@ -1008,8 +1067,15 @@ void ws_free(ws_t *ws)
     free(ws->watches);
     ws_doc_t *d;
     for (size_t it = 0; ws_doc_next(ws, &it, &d);)
-        doc_free(d);
+        doc_free(NULL, d); /* the backlink index goes whole, below */
     map_free(&ws->docs);
+    void *v;
+    for (size_t it = 0; map_next(&ws->backlinks, &it, NULL, &v);) {
+        backrefs_t *b = v;
+        free(b->docs);
+        free(b);
+    }
+    map_free(&ws->backlinks);
     for (size_t i = 0; i < ws->n_folders; i++)
         folder_free(ws->folders[i]);
     free(ws->folders);

@@ -484,3 +484,64 @@ Test(workspace, planning_roots_changed_during_the_scan)
     ts_ws_free(&r.loop, ws);
     ts_root_fini(&r);
 }
+
+static bool has_doc(ws_doc_t *const *v, size_t n, const ws_doc_t *d)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == d)
+            return true;
+    return false;
+}
+
+/* The backlink index follows every change of links: references read it
+ * instead of scanning the workspace. */
+Test(workspace, backlinks_follow_edits_and_removals)
+{
+    ts_root_t r;
+    ts_root_init(&r, "backlinks");
+#define PA ".engineering/artifacts/planning/2026-01-10-a"
+#define PB2 ".engineering/artifacts/planning/2026-02-10-b"
+    ts_put(r.path, PA "/01-x-plan.md", "# Phase 1: X\n");
+    ts_put(r.path, PA "/README.md", "[x](01-x-plan.md) and [again](01-x-plan.md#x)\n");
+    ts_put(r.path, PB2 "/START-HERE.md", "[x](../2026-01-10-a/01-x-plan.md)\n");
+    ts_put(r.path, PB2 "/02-y-plan.md", "# Phase 2: Y\n\n[self](#y)\n");
+    ws_t *ws = ts_ws_scan_at(&r.loop, r.path, &r.cfg, &r.log, 0);
+    ws_doc_t *x = ts_doc(ws, r.path, PA "/01-x-plan.md");
+    ws_doc_t *readme = ts_doc(ws, r.path, PA "/README.md");
+    ws_doc_t *start = ts_doc(ws, r.path, PB2 "/START-HERE.md");
+    ws_doc_t *y = ts_doc(ws, r.path, PB2 "/02-y-plan.md");
+    size_t n;
+    ws_doc_t *const *v = ws_backlinks(ws, x->path, &n);
+    cr_assert_eq(n, 2, "README once (two links), START-HERE once");
+    cr_assert(has_doc(v, n, readme) && has_doc(v, n, start));
+    v = ws_backlinks(ws, y->path, &n);
+    cr_assert_eq(n, 1, "a link to its own anchor");
+    cr_assert(has_doc(v, n, y));
+
+    /* START-HERE drops its link, then gets it back. */
+    ws_open(ws, start->path, "no links\n", 9, 2);
+    v = ws_backlinks(ws, x->path, &n);
+    cr_assert_eq(n, 1);
+    cr_assert(has_doc(v, n, readme) && !has_doc(v, n, start));
+    const char *back = "[x](../2026-01-10-a/01-x-plan.md)\n";
+    ws_open(ws, start->path, back, strlen(back), 3);
+    v = ws_backlinks(ws, x->path, &n);
+    cr_assert_eq(n, 2);
+    cr_assert(has_doc(v, n, start));
+
+    /* README deleted on disk: it leaves the index. */
+    char *rp = xstrdup(readme->path);
+    cr_assert_eq(unlink(rp), 0);
+    ws_file_event(ws, rp, 3); /* deleted */
+    cr_assert_null(ws_doc_by_path(ws, rp));
+    v = ws_backlinks(ws, x->path, &n);
+    cr_assert_eq(n, 1);
+    cr_assert(has_doc(v, n, start));
+    free(rp);
+    cr_assert_null(ws_backlinks(ws, "/nowhere.md", &n));
+    cr_assert_eq(n, 0);
+#undef PA
+#undef PB2
+    ts_ws_free(&r.loop, ws);
+    ts_root_fini(&r);
+}

@@ -38,6 +38,9 @@ typedef struct ws_doc {
                              external links; "#x" resolves to this doc.
                              One allocation owned by the document: never
                              free or replace an entry */
+    size_t n_link_paths;  /* entries of link_paths (md->n_links when resolved) */
+    size_t link_paths_size; /* bytes of the block: the entries, then each
+                               distinct path once */
     bool is_open;         /* open in the editor (overlay) */
     int version;          /* editor version when open */
     bool on_disk;         /* the file exists on disk */
@@ -136,6 +139,10 @@ void ws_close(ws_t *ws, ws_doc_t *doc);
 /* Lookups. */
 ws_doc_t *ws_doc_by_path(const ws_t *ws, const char *path);
 ws_doc_t *ws_doc_by_uri(const ws_t *ws, const char *uri);
+/* The documents with at least one link resolving to path (each once, in no
+ * particular order), from an index kept as links are resolved: references
+ * never scan the workspace. Borrowed; valid until the model changes. */
+ws_doc_t *const *ws_backlinks(const ws_t *ws, const char *path, size_t *n);
 /* The document at path, loaded on demand when it is a readable Markdown file
  * inside the workspace root or an externalDocs folder (for links out of a
  * folder: anchors, hover, definition). NULL otherwise: nothing outside is
