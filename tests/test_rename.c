@@ -22,110 +22,12 @@
 #include "planls/util.h"
 #include "support.h"
 
-#ifndef PLANLS_SOURCE_DIR
-#define PLANLS_SOURCE_DIR "."
-#endif
-#define BASE PLANLS_SOURCE_DIR "/protocol-fixtures/workspaces/actions"
-#define PF ".engineering/artifacts/planning/2026-03-02-demo"
-
-static ts_root_t root;
-static char *pf_dir; /* root.path/PF */
-static server_t *srv;
-static server_caps_t caps;
-
-/* ---- files ---------------------------------------------------------------- */
-
-static char *path_of(const char *rel)
-{
-    return ts_path(pf_dir, rel);
-}
-
-static char *read_rel(const char *rel)
-{
-    char *p = path_of(rel);
-    char *data = ts_read(p);
-    free(p);
-    return data;
-}
-
-static void write_rel(const char *rel, const char *text)
-{
-    ts_put(pf_dir, rel, text);
-}
-
-static bool exists_rel(const char *rel)
-{
-    char *p = path_of(rel);
-    bool yes = ts_exists(p);
-    free(p);
-    return yes;
-}
-
-/* ---- server ---------------------------------------------------------------- */
-
-static void stop(void)
-{
-    ts_server_free(srv);
-    srv = NULL;
-}
-
-/* (Re)scan the workspace from disk into a fresh server with caps. */
-static void start(void)
-{
-    stop();
-    srv = ts_server_new(&root);
-    srv->caps = caps;
-}
-
-static void setup(void)
-{
-    ts_root_init(&root, "rename");
-    ts_copytree(BASE, root.path);
-    pf_dir = ts_path(root.path, PF);
-    memset(&caps, 0, sizeof(caps));
-    caps.action_literals = true;
-    caps.document_changes = true;
-    caps.create_files = true;
-    caps.rename_files = true;
-}
-
-static void teardown(void)
-{
-    stop();
-    free(pf_dir);
-    pf_dir = NULL;
-    ts_root_fini(&root);
-}
+#define EDIT_FIXTURE_TAG "rename"
+#include "edit_fixture.h"
 
 TestSuite(rename, .init = setup, .fini = teardown);
 
-static ws_doc_t *doc(const char *rel)
-{
-    return ts_doc(srv->ws, pf_dir, rel);
-}
-
-static ws_folder_t *folder(void)
-{
-    return ts_folder(srv->ws, pf_dir);
-}
-
 /* ---- findings ---------------------------------------------------------------- */
-
-/* Every finding of the folder as "file|code|message", sorted. */
-static ts_findings_t findings(void)
-{
-    return ts_findings(srv->ws, folder(), &root.cfg);
-}
-
-/* Compact JSON of v for assertion messages (leaked on failure only: the
- * test process ends there). */
-static __attribute__((unused)) char *dump(json_t *v)
-{
-    static char *last;
-    free(last);
-    last = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    return last;
-}
 
 /* Apply a WorkspaceEdit (stolen), rescan, and return the findings. */
 static ts_findings_t apply_rescan(json_t *we)
